@@ -1,0 +1,19 @@
+import { Entity, PrimaryColumn } from 'typeorm';
+import { JsonColumn, TimeColumn } from './columns.js';
+
+/** A cached document (Harvester's cache_table), e.g. queue information from an external service. */
+@Entity('cache_table')
+export class CacheEntry {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  mainKey!: string;
+
+  /** Empty string when the entry has no sub key. */
+  @PrimaryColumn({ type: 'varchar', length: 255, default: '' })
+  subKey!: string;
+
+  @JsonColumn()
+  data!: unknown;
+
+  @TimeColumn()
+  lastUpdate!: Date | null;
+}

@@ -1,0 +1,4 @@
+export * from './event-status.js';
+export * from './file-status.js';
+export * from './job-status.js';
+export * from './worker-status.js';

@@ -5,5 +5,8 @@ import { writeFileSync } from 'node:fs';
 const core = await import('../dist/index.js');
 if (typeof core.queueConfigJsonSchema === 'function') {
   const schema = core.queueConfigJsonSchema();
-  writeFileSync(new URL('../dist/queue-config.schema.json', import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
+  writeFileSync(
+    new URL('../dist/queue-config.schema.json', import.meta.url),
+    `${JSON.stringify(schema, null, 2)}\n`,
+  );
 }

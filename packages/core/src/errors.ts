@@ -28,11 +28,12 @@ export class IllegalTransitionError extends HarvesterError {
     reason: string,
     context: ErrorContext = {},
   ) {
-    super(
-      'ILLEGAL_TRANSITION',
-      `illegal ${entity} transition ${from} -> ${to}: ${reason}`,
-      { entity, from, to, ...context },
-    );
+    super('ILLEGAL_TRANSITION', `illegal ${entity} transition ${from} -> ${to}: ${reason}`, {
+      entity,
+      from,
+      to,
+      ...context,
+    });
   }
 }
 

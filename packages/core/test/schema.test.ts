@@ -1,9 +1,14 @@
-import { createTestDatabase, describeWithService, probeMariaDb, type TestDatabase } from '@harvester-ts/test-support';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  createTestDatabase,
+  describeWithService,
+  probeMariaDb,
+  type TestDatabase,
+} from '@harvester-ts/test-support';
 import { DataSource } from 'typeorm';
-import { HARVESTER_ENTITIES, JobSpec, FileSpec, WorkSpec } from '../src/index.js';
+import { HARVESTER_ENTITIES } from '../src/index.js';
 
 describe('schema on SQLite', () => {
   let dir: string;
@@ -26,14 +31,31 @@ describe('schema on SQLite', () => {
   it('creates every table', async () => {
     const rows: { name: string }[] = await ds.query("SELECT name FROM sqlite_master WHERE type='table'");
     expect(rows.map((r) => r.name).sort()).toEqual(
-      ['cache_table', 'command_table', 'diag_table', 'event_table', 'file_table', 'job_table', 'jw_table',
-        'lock_table', 'pq_table', 'qcdump_table', 'seq_table', 'status_event_table', 'work_table'].sort(),
+      [
+        'cache_table',
+        'command_table',
+        'diag_table',
+        'event_table',
+        'file_table',
+        'job_table',
+        'jw_table',
+        'lock_table',
+        'pq_table',
+        'qcdump_table',
+        'seq_table',
+        'status_event_table',
+        'work_table',
+      ].sort(),
     );
   });
 });
 
 const maria = await probeMariaDb();
-describeWithService('mariadb', maria.ok, maria.ok ? '' : maria.reason)('schema on MariaDB', () => {
+describeWithService(
+  'mariadb',
+  maria.ok,
+  maria.ok ? '' : maria.reason,
+)('schema on MariaDB', () => {
   let db: TestDatabase;
   let ds: DataSource;
   beforeAll(async () => {

@@ -1,10 +1,10 @@
-export { describeWithService, servicesRequired } from './services.js';
 export {
   createTestDatabase,
   DEFAULT_MYSQL_URL,
+  type MysqlEndpoint,
   mysqlEndpoint,
   mysqlUrl,
   probeMariaDb,
-  type MysqlEndpoint,
   type TestDatabase,
 } from './mariadb.js';
+export { describeWithService, servicesRequired } from './services.js';

@@ -1,6 +1,19 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { INPUT_FILE_TYPES, OUTPUT_FILE_TYPES, type FileStatus, type FileType } from '../status/file-status.js';
-import { BigIntColumn, bigintToNumber, IntColumn, JsonColumn, StringColumn, TextColumn, TimeColumn } from './columns.js';
+import {
+  type FileStatus,
+  type FileType,
+  INPUT_FILE_TYPES,
+  OUTPUT_FILE_TYPES,
+} from '../status/file-status.js';
+import {
+  BigIntColumn,
+  bigintToNumber,
+  IntColumn,
+  JsonColumn,
+  StringColumn,
+  TextColumn,
+  TimeColumn,
+} from './columns.js';
 
 /** Free-form attributes of a file that have no column of their own. */
 export interface FileAttributes {

@@ -187,16 +187,18 @@ export class JobSpec {
   }
 
   inputFileSpecs({ skipReady = true }: { skipReady?: boolean } = {}): FileSpec[] {
-    return this.files.filter(
-      (f) => f.isInput() && !(skipReady && f.status === FileStatus.ready),
-    );
+    return this.files.filter((f) => f.isInput() && !(skipReady && f.status === FileStatus.ready));
   }
 
   /**
    * Attributes of the input files keyed by LFN; files already `ready` are left out unless
    * `skipReady` is false.
    */
-  getInputFileAttributes({ skipReady = true }: { skipReady?: boolean } = {}): Record<string, InputFileAttributes> {
+  getInputFileAttributes({
+    skipReady = true,
+  }: {
+    skipReady?: boolean;
+  } = {}): Record<string, InputFileAttributes> {
     const out: Record<string, InputFileAttributes> = {};
     for (const f of this.inputFileSpecs({ skipReady })) {
       out[f.lfn] = {

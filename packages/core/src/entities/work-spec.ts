@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { isFinalWorkerStatus, type MapType, type WorkerStatus } from '../status/worker-status.js';
-import { BigIntColumn, bigintToNumber, IntColumn, JsonColumn, StringColumn, TextColumn, TimeColumn } from './columns.js';
+import { bigintToNumber, IntColumn, JsonColumn, StringColumn, TextColumn, TimeColumn } from './columns.js';
 import type { JobSpec } from './job-spec.js';
 
 /** Kinds of log a submitter can expose for a worker (Harvester's set_log_file). */

@@ -12,7 +12,10 @@ export const FileType = {
 export type FileType = (typeof FileType)[keyof typeof FileType];
 export const FILE_TYPES: readonly FileType[] = Object.values(FileType);
 
-export const INPUT_FILE_TYPES: ReadonlySet<FileType> = new Set<FileType>([FileType.input, FileType.aux_input]);
+export const INPUT_FILE_TYPES: ReadonlySet<FileType> = new Set<FileType>([
+  FileType.input,
+  FileType.aux_input,
+]);
 export const OUTPUT_FILE_TYPES: ReadonlySet<FileType> = new Set<FileType>([
   FileType.output,
   FileType.log,

@@ -64,8 +64,8 @@ export class ConfigError extends HarvesterError {
 
 /** A plugin module/export that is not a plugin definition of the expected kind. */
 export class PluginDefinitionError extends HarvesterError {
-  constructor(message: string, context: ErrorContext = {}) {
-    super('INVALID_PLUGIN', message, context);
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('INVALID_PLUGIN', message, context, options);
   }
 }
 

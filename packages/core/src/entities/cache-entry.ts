@@ -7,8 +7,8 @@ export class CacheEntry {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   mainKey!: string;
 
-  /** Empty string when the entry has no sub key. */
-  @PrimaryColumn({ type: 'varchar', length: 255, default: '' })
+  /** Empty string when the entry has no sub key (a key column cannot be NULL or defaulted). */
+  @PrimaryColumn({ type: 'varchar', length: 255 })
   subKey!: string;
 
   @JsonColumn()

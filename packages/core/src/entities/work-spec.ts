@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { HarvesterError } from '../errors.js';
 import { isFinalWorkerStatus, type MapType, type WorkerStatus } from '../status/worker-status.js';
 import { bigintToNumber, IntColumn, JsonColumn, StringColumn, TextColumn, TimeColumn } from './columns.js';
 import type { JobSpec } from './job-spec.js';
@@ -203,7 +204,9 @@ export class WorkSpec {
 
   getAccessPoint(): string {
     if (!this.accessPoint) {
-      throw new Error(`worker ${this.workerID} has no access point`);
+      throw new HarvesterError('NO_ACCESS_POINT', `worker ${this.workerID} has no access point`, {
+        workerID: this.workerID,
+      });
     }
     return this.accessPoint;
   }
@@ -227,7 +230,11 @@ export class WorkSpec {
    */
   setLogFile(type: LogFileType, stream: string): void {
     if (!LOG_FILE_TYPES.includes(type)) {
-      throw new Error(`unknown log file type '${type}' (expected one of ${LOG_FILE_TYPES.join(', ')})`);
+      throw new HarvesterError(
+        'INVALID_LOG_FILE_TYPE',
+        `unknown log file type '${type}' (expected one of ${LOG_FILE_TYPES.join(', ')})`,
+        { workerID: this.workerID, type },
+      );
     }
     this.workAttributes = { ...(this.workAttributes ?? {}), [type]: stream };
     if (!/^https?:\/\//.test(stream)) {

@@ -15,6 +15,7 @@ import {
   HARVESTER_ENTITIES,
   JobSpec,
   JobWorkerRelation,
+  type JsonObject,
   QueueState,
   queueStateKey,
   SequenceName,
@@ -197,7 +198,7 @@ function schemaSuite(label: string, open: () => Promise<{ ds: DataSource; close:
 
     await ds
       .getRepository(CacheEntry)
-      .insert({ mainKey: 'panda_queues.json', subKey: '', data: { Q: { maxtime: 3600 } } });
+      .insert({ mainKey: 'panda_queues.json', subKey: '', data: { Q: { maxtime: 3600 } } as JsonObject });
     const entry = await ds
       .getRepository(CacheEntry)
       .findOneByOrFail({ mainKey: 'panda_queues.json', subKey: '' });

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber, JsonColumn, StringColumn, TimeColumn } from './columns.js';
+import type { JsonObject } from './json.js';
 
 /** Commands the WMS sends to the harvester; the command string is `<COMMAND>:<siteName>`. */
 export const CommandName = {
@@ -32,8 +33,9 @@ export class CommandSpec {
   @StringColumn(64)
   receiver!: string;
 
+  /** The command's parameters; a WMS value that is not an object is stored as `{ value }`. */
   @JsonColumn()
-  params!: unknown;
+  params!: JsonObject | null;
 
   @Column({ type: 'boolean', default: false })
   ackRequested!: boolean;

@@ -14,12 +14,12 @@ import {
   TextColumn,
   TimeColumn,
 } from './columns.js';
+import type { JsonObject } from './json.js';
 
 /** Free-form attributes of a file that have no column of their own. */
-export interface FileAttributes {
+export interface FileAttributes extends JsonObject {
   guid?: string;
   dataset?: string;
-  [key: string]: unknown;
 }
 
 /** An input or output file of a job (Harvester's FileSpec, file_table). */

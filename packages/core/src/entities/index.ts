@@ -27,6 +27,7 @@ export {
   JobSpec,
 } from './job-spec.js';
 export { JobWorkerRelation } from './job-worker-relation.js';
+export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export { ProcessLock } from './process-lock.js';
 export { QueueConfigDump } from './queue-config-dump.js';
 export { QueueState, queueStateKey } from './queue-state.js';

@@ -3,12 +3,13 @@ import { FileStatus, FileType } from '../status/file-status.js';
 import { isFinalJobStatus, type JobStatus, type JobSubStatus } from '../status/job-status.js';
 import { BigIntColumn, bigintToNumber, IntColumn, JsonColumn, StringColumn, TimeColumn } from './columns.js';
 import type { FileSpec } from './file-spec.js';
+import type { JsonObject } from './json.js';
 
 /** The job dictionary as the WMS sent it (for PanDA: the getJob/acquire_jobs dictionary). */
-export type JobParams = Record<string, unknown>;
+export type JobParams = JsonObject;
 
 /** Attributes the worker or a plugin reported for the job, forwarded to the WMS on update. */
-export type JobAttributes = Record<string, unknown>;
+export type JobAttributes = JsonObject;
 
 /** What `getInputFileAttributes` gives per LFN (Harvester's get_input_file_attributes). */
 export interface InputFileAttributes {
@@ -102,10 +103,10 @@ export class JobSpec {
 
   /** The job report (jobReport.json) the worker left. */
   @JsonColumn()
-  metaData!: Record<string, unknown> | null;
+  metaData!: JsonObject | null;
 
   @JsonColumn()
-  outputFilesToReport!: unknown;
+  outputFilesToReport!: JsonObject | null;
 
   @StringColumn(255, { nullable: true })
   lockedBy!: string | null;
@@ -164,10 +165,10 @@ export class JobSpec {
   nWorkersInTotal!: number;
 
   @JsonColumn()
-  jobParamsExtForOutput!: Record<string, unknown> | null;
+  jobParamsExtForOutput!: JsonObject | null;
 
   @JsonColumn()
-  jobParamsExtForLog!: Record<string, unknown> | null;
+  jobParamsExtForLog!: JsonObject | null;
 
   @IntColumn({ nullable: true })
   auxInput!: number | null;

@@ -1,5 +1,6 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber, JsonColumn, StringColumn, TimeColumn } from './columns.js';
+import type { JsonObject } from './json.js';
 
 /**
  * A snapshot of one queue's resolved configuration (Harvester's qcdump_table). Jobs and workers
@@ -29,5 +30,5 @@ export class QueueConfigDump {
   creationTime!: Date | null;
 
   @JsonColumn()
-  data!: Record<string, unknown> | null;
+  data!: JsonObject | null;
 }

@@ -3,6 +3,7 @@ import { HarvesterError } from '../errors.js';
 import { isFinalWorkerStatus, type MapType, type WorkerStatus } from '../status/worker-status.js';
 import { bigintToNumber, IntColumn, JsonColumn, StringColumn, TextColumn, TimeColumn } from './columns.js';
 import type { JobSpec } from './job-spec.js';
+import type { JsonObject } from './json.js';
 
 /** Kinds of log a submitter can expose for a worker (Harvester's set_log_file). */
 export const LogFileType = {
@@ -15,7 +16,7 @@ export type LogFileType = (typeof LogFileType)[keyof typeof LogFileType];
 export const LOG_FILE_TYPES: readonly LogFileType[] = Object.values(LogFileType);
 
 /** Worker attributes; the log locations live under their LogFileType keys. */
-export type WorkAttributes = Record<string, unknown> & Partial<Record<LogFileType, string>>;
+export type WorkAttributes = JsonObject & Partial<Record<LogFileType, string>>;
 
 /** Local log files to upload, with the offset already uploaded. */
 export type LogFilesToUpload = Record<string, number>;
@@ -54,13 +55,13 @@ export class WorkSpec {
   hasJob!: number;
 
   @JsonColumn()
-  workParams!: Record<string, unknown> | null;
+  workParams!: JsonObject | null;
 
   @JsonColumn()
   workAttributes!: WorkAttributes | null;
 
   @JsonColumn()
-  eventsRequestParams!: Record<string, unknown> | null;
+  eventsRequestParams!: JsonObject | null;
 
   /** EventsRequest: 0 none, 1 uses events, 2 requests events. */
   @IntColumn({ default: 0 })
@@ -249,7 +250,7 @@ export class WorkSpec {
   }
 
   /** Merges attributes into workAttributes (later values win). */
-  setWorkAttributes(attrs: Record<string, unknown>): void {
+  setWorkAttributes(attrs: JsonObject): void {
     this.workAttributes = { ...(this.workAttributes ?? {}), ...attrs };
   }
 

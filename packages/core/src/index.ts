@@ -3,5 +3,6 @@ export * from './entities/index.js';
 export * from './errors.js';
 export * from './panda/index.js';
 export * from './plugins/index.js';
+export * from './queue-config/index.js';
 export * from './status/index.js';
 export { CORE_PACKAGE_NAME, CORE_VERSION } from './version.js';

@@ -1,4 +1,5 @@
 // What the host gives every plugin instance at creation, and per call.
+import type { QueueConfig } from '../queue-config/index.js';
 import type { PluginLogger } from './logger.js';
 
 /** Message levels of dialogs, as the WMS (PanDA) names them. */
@@ -54,7 +55,5 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/**
- * The resolved configuration of the queue a plugin serves, as WorkerMaker and Throttler see it.
- */
-export type QueueConfigView = Readonly<{ queueName: string } & Record<string, unknown>>;
+/** The resolved configuration of the queue a plugin serves, as WorkerMaker and Throttler see it. */
+export type QueueConfigView = Readonly<QueueConfig>;

@@ -6,7 +6,6 @@
 # Idempotent: a service that is already up is left as it is. Needs root (apt-get, daemons).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
 state=${HARVESTER_SERVICES_DIR:-/var/tmp/harvester-services}
 mkdir -p "$state"
 
@@ -84,8 +83,17 @@ mariadb_status() {
   if mariadb-admin --protocol=socket -uroot ping >/dev/null 2>&1; then echo "mariadb: up"; else echo "mariadb: down"; fi
 }
 
+# ---- busybox (no daemon: the worker wrapper's tests run it under busybox sh) -----------------
+busybox_up() {
+  apt_install busybox-static
+  busybox sh -c 'exit 0' || die "busybox sh does not run"
+  log "busybox ready: $(busybox | head -n 1)"
+}
+busybox_down() { :; }
+busybox_status() { if command -v busybox >/dev/null 2>&1; then echo "busybox: installed"; else echo "busybox: missing"; fi; }
+
 # ---- dispatch -------------------------------------------------------------------------------
-known="mariadb"
+known="mariadb busybox"
 cmd=${1:-}
 shift || true
 case "$cmd" in

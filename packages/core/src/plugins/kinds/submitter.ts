@@ -11,8 +11,9 @@ export interface Submitter {
   /**
    * One Outcome per worker, in the order given. On success the plugin has set `batchID` (and,
    * where it knows them, submissionHost, computingElement, queueName, nodeID, log files with
-   * `setLogFile`). fatal: the worker is `missed` and its jobs are released for another attempt or
-   * failed after maxSubmissionAttempts; retry: the same, without counting as a permanent failure.
+   * `setLogFile`). fatal (permanent, e.g. the batch system refused the job): the worker is `missed`
+   * and its jobs fail. retry (temporary, e.g. the controller is down): the worker is `missed` and
+   * its jobs are released for another attempt, until the queue's maxSubmissionAttempts.
    */
   submitWorkers(workers: WorkSpec[], call?: CallOptions): Promise<Outcome[]>;
 }

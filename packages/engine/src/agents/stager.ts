@@ -1,0 +1,188 @@
+// Stager: stage-out of the outputs of jobs whose workers ended (subStatus to_transfer), then
+// checks transfers under way (transferring). A job is staged when every output file is
+// finished; a file that cannot get to its destination fails the job (failed_to_stage_out).
+import type { FileSpec, JobSpec, Outcome } from '@harvester-ts/core';
+import { mapConcurrent } from '../concurrency.js';
+import { claimRows, releaseRows } from '../db/claims.js';
+import { leaseOwner } from '../identity.js';
+import { callPlugin, outcomeOf } from '../plugins/plugin-call.js';
+import { ChangeSet } from '../repositories/change-set.js';
+import { loadJobsWithFiles } from '../repositories/loaders.js';
+import { type Agent, type AgentContext, type CycleResult, commitChanges, DUE_NOW } from './agent-context.js';
+import { JOB_LEASES } from './job-leases.js';
+
+const CONCURRENCY = 16;
+type Phase = 'to_transfer' | 'transferring';
+
+export class Stager implements Agent {
+  readonly name = 'stager';
+  constructor(private readonly ctx: AgentContext) {}
+
+  async runCycle(): Promise<CycleResult> {
+    const checked = await this.phase('transferring');
+    const triggered = await this.phase('to_transfer');
+    return { work: checked + triggered, checked, triggered };
+  }
+
+  private async phase(subStatus: Phase): Promise<number> {
+    const { ctx } = this;
+    const cfg = ctx.config.stager;
+    const owner = leaseOwner(this.name, ctx.identity);
+    const queues = ctx.queues.queueNames();
+    if (queues.length === 0) return 0;
+    const ids = await ctx.db.write((em) =>
+      claimRows(em, {
+        lease: JOB_LEASES.stager,
+        where: `subStatus = ? AND computingSite IN (${queues.map(() => '?').join(',')})`,
+        params: [subStatus, ...queues],
+        orderBy: 'PandaID',
+        limit: cfg.maxJobs,
+        owner,
+        now: ctx.now(),
+        checkIntervalMs: subStatus === 'to_transfer' ? cfg.triggerIntervalMs : cfg.checkIntervalMs,
+        lockIntervalMs: cfg.lockIntervalMs,
+      }),
+    );
+    if (ids.length === 0) return 0;
+    const jobs = await ctx.db.read((em) => loadJobsWithFiles(em, ids));
+    const changes = new ChangeSet();
+    await mapConcurrent(jobs, CONCURRENCY, async (job) => {
+      const sub = new ChangeSet();
+      try {
+        if (subStatus === 'to_transfer') await this.trigger(job, sub);
+        else await this.check(job, sub);
+        changes.merge(sub);
+      } catch (err) {
+        ctx.logger.error(
+          { agent: this.name, PandaID: job.PandaID, err: (err as Error).message },
+          'job left unchanged',
+        );
+      }
+    });
+    await commitChanges(ctx, this.name, changes, (em) =>
+      releaseRows(em, JOB_LEASES.stager, ids, owner).then(() => undefined),
+    );
+    return jobs.length;
+  }
+
+  private async plugin(job: JobSpec, method: 'triggerStageOut' | 'checkStageOutStatus'): Promise<Outcome> {
+    const site = { queue: job.computingSite, section: 'stager', method };
+    try {
+      const plugins = await this.ctx.queues.pluginsFor(job.computingSite, job.configID);
+      return outcomeOf(
+        site,
+        await callPlugin(
+          site,
+          (c) => plugins.stager[method](job, c),
+          this.ctx.config.pluginCallTimeoutMs,
+          this.ctx.signal,
+        ),
+      );
+    } catch (err) {
+      return {
+        kind: 'retry',
+        diag: `cannot load the stager of queue ${job.computingSite}: ${(err as Error).message}`,
+      };
+    }
+  }
+
+  private async trigger(job: JobSpec, changes: ChangeSet): Promise<void> {
+    const now = this.ctx.now();
+    const outputs = job.files.filter((f) => f.isOutput() && f.status === 'defined');
+    // Outputs the worker never produced: for a finished payload that is a failure of the job.
+    const missing = outputs.filter((f) => !f.path);
+    const toStage = outputs.filter((f) => f.path);
+    if (missing.length > 0) {
+      for (const f of missing) changes.file(f, { status: 'failed', modificationTime: now });
+      const essential = missing.filter((f) => f.fileType !== 'log');
+      if (job.status === 'finished' && essential.length > 0) {
+        this.fail(job, `output not produced: ${essential.map((f) => f.lfn).join(', ')}`, changes, now);
+        return;
+      }
+    }
+    if (toStage.length === 0) {
+      changes.job(job, { subStatus: 'staged', modificationTime: now, propagatorTime: DUE_NOW });
+      return;
+    }
+    const before = new Map(toStage.map((f) => [f, f.status] as const));
+    for (const f of toStage) f.attemptNr += 1;
+    const outcome = await this.plugin(job, 'triggerStageOut');
+    // The plugin works on job.files; take what it set, then apply the outcome.
+    const after = toStage.map((f) => ({ f, status: f.status }));
+    for (const [f, status] of before) f.status = status;
+    if (outcome.kind === 'retry') {
+      for (const f of toStage) changes.file(f, { attemptNr: f.attemptNr, path: f.path, url: f.url ?? null });
+      return;
+    }
+    if (outcome.kind === 'fatal') {
+      for (const f of toStage)
+        changes.file(f, { status: 'failed', attemptNr: f.attemptNr, modificationTime: now });
+      this.fail(job, outcome.diag, changes, now);
+      return;
+    }
+    for (const { f, status } of after) {
+      const target = status === 'finished' || status === 'failed' ? status : 'transferring';
+      changes.file(f, fileValues(f, target, now));
+    }
+    changes.job(job, { subStatus: 'transferring', modificationTime: now, stagerTime: DUE_NOW });
+    this.conclude(job, changes, now);
+  }
+
+  private async check(job: JobSpec, changes: ChangeSet): Promise<void> {
+    const now = this.ctx.now();
+    const files = job.files.filter((f) => f.isOutput() && f.status === 'transferring');
+    const outcome = await this.plugin(job, 'checkStageOutStatus');
+    const after = files.map((f) => ({ f, status: f.status }));
+    for (const f of files) f.status = 'transferring';
+    if (outcome.kind === 'retry') return;
+    if (outcome.kind === 'fatal') {
+      for (const f of files) changes.file(f, { status: 'failed', modificationTime: now });
+      this.fail(job, outcome.diag, changes, now);
+      return;
+    }
+    for (const { f, status } of after)
+      if (status === 'finished' || status === 'failed') changes.file(f, fileValues(f, status, now));
+    this.conclude(job, changes, now);
+  }
+
+  /** Staged when all outputs are finished; failed when one failed; else still transferring. */
+  private conclude(job: JobSpec, changes: ChangeSet, now: Date): void {
+    const outputs = job.files.filter((f) => f.isOutput() && f.path);
+    const failed = outputs.filter((f) => f.status === 'failed');
+    if (failed.length > 0) {
+      this.fail(job, `stage-out failed for ${failed.map((f) => f.lfn).join(', ')}`, changes, now);
+    } else if (outputs.every((f) => f.status === 'finished')) {
+      changes.job(job, { subStatus: 'staged', modificationTime: now, propagatorTime: DUE_NOW });
+    }
+  }
+
+  private fail(job: JobSpec, diag: string, changes: ChangeSet, now: Date): void {
+    this.ctx.logger.warn({ agent: this.name, PandaID: job.PandaID, diag }, 'stage-out failed');
+    changes.job(
+      job,
+      {
+        status: 'failed',
+        subStatus: 'failed_to_stage_out',
+        modificationTime: now,
+        propagatorTime: DUE_NOW,
+        jobAttributes: {
+          ...(job.jobAttributes ?? {}),
+          pilotErrorDiag: `stage-out failed: ${diag}`.slice(0, 500),
+        },
+      },
+      diag,
+    );
+  }
+}
+
+function fileValues(f: FileSpec, status: FileSpec['status'], now: Date): Partial<FileSpec> {
+  return {
+    status,
+    attemptNr: f.attemptNr,
+    path: f.path,
+    url: f.url ?? null,
+    chksum: f.chksum,
+    fsize: f.fsize,
+    modificationTime: now,
+  };
+}

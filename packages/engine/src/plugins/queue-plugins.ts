@@ -1,0 +1,105 @@
+// Instantiates the plugins of a queue from its resolved configuration: one instance per
+// (queue, configID, section). Errors name the queue, section, module and export.
+import {
+  instantiatePlugin,
+  optionsOfSection,
+  type PluginContext,
+  type PluginInstanceMap,
+  type PluginKind,
+  type QueueConfig,
+} from '@harvester-ts/core';
+import type { ModuleImporter } from './module-importer.js';
+
+/** The queue-config sections that hold plugins, and the kind each must be. */
+export const SECTION_KINDS = {
+  submitter: 'submitter',
+  monitor: 'monitor',
+  sweeper: 'sweeper',
+  messenger: 'messenger',
+  preparator: 'preparator',
+  stager: 'stager',
+  workerMaker: 'workerMaker',
+  throttler: 'throttler',
+  zipper: 'stager',
+} as const satisfies Record<string, PluginKind>;
+
+export type QueuePluginSection = keyof typeof SECTION_KINDS;
+
+export interface QueuePlugins {
+  queue: QueueConfig;
+  configID: number;
+  submitter: PluginInstanceMap['submitter'];
+  monitor: PluginInstanceMap['monitor'];
+  sweeper: PluginInstanceMap['sweeper'];
+  messenger: PluginInstanceMap['messenger'];
+  preparator: PluginInstanceMap['preparator'];
+  stager: PluginInstanceMap['stager'];
+  workerMaker: PluginInstanceMap['workerMaker'];
+  throttler?: PluginInstanceMap['throttler'];
+  zipper?: PluginInstanceMap['stager'];
+}
+
+export interface LoadDeps {
+  importer: ModuleImporter;
+  /** Where module names are resolved from (the configuration file's directory). */
+  baseDir: string;
+  contextFor(section: QueuePluginSection, moduleName: string): PluginContext;
+}
+
+type Section = { module: string; name: string } & Record<string, unknown>;
+
+async function loadSection<K extends PluginKind>(
+  queue: QueueConfig,
+  section: QueuePluginSection,
+  kind: K,
+  deps: LoadDeps,
+): Promise<PluginInstanceMap[K]> {
+  const spec = (queue as unknown as Record<string, Section | undefined>)[section];
+  if (!spec) throw new Error(`queue ${queue.queueName} has no ${section} section`);
+  const mod = await deps.importer(spec.module, deps.baseDir);
+  return instantiatePlugin(
+    mod[spec.name],
+    kind,
+    optionsOfSection(spec),
+    deps.contextFor(section, spec.module),
+    {
+      queue: queue.queueName,
+      section,
+      module: spec.module,
+      exportName: spec.name,
+    },
+  );
+}
+
+export async function loadQueuePlugins(
+  queue: QueueConfig,
+  configID: number,
+  deps: LoadDeps,
+): Promise<QueuePlugins> {
+  const has = (s: QueuePluginSection) => Boolean((queue as unknown as Record<string, unknown>)[s]);
+  const [submitter, monitor, sweeper, messenger, preparator, stager, workerMaker, throttler, zipper] =
+    await Promise.all([
+      loadSection(queue, 'submitter', 'submitter', deps),
+      loadSection(queue, 'monitor', 'monitor', deps),
+      loadSection(queue, 'sweeper', 'sweeper', deps),
+      loadSection(queue, 'messenger', 'messenger', deps),
+      loadSection(queue, 'preparator', 'preparator', deps),
+      loadSection(queue, 'stager', 'stager', deps),
+      loadSection(queue, 'workerMaker', 'workerMaker', deps),
+      has('throttler') ? loadSection(queue, 'throttler', 'throttler', deps) : undefined,
+      has('zipper') ? loadSection(queue, 'zipper', 'stager', deps) : undefined,
+    ]);
+  return {
+    queue,
+    configID,
+    submitter,
+    monitor,
+    sweeper,
+    messenger,
+    preparator,
+    stager,
+    workerMaker,
+    ...(throttler ? { throttler } : {}),
+    ...(zipper ? { zipper } : {}),
+  };
+}

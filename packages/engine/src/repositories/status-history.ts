@@ -1,0 +1,54 @@
+// Appends to the status history (status_event_table): one row per status change, written in
+// the same transaction as the change itself.
+import { StatusEvent, type StatusEventEntity } from '@harvester-ts/core';
+import type { EntityManager } from 'typeorm';
+
+export interface StatusChange {
+  entityType: StatusEventEntity;
+  entityID: number;
+  fromStatus: string | null;
+  toStatus: string | null;
+  fromSubStatus?: string | null;
+  toSubStatus?: string | null;
+  diag?: string | null;
+}
+
+export interface ChangeAuthor {
+  agent: string;
+  instance: string;
+  at: Date;
+}
+
+/** Inserts history rows; `ids` come from the statusEventID sequence, one per change. */
+export async function appendStatusEvents(
+  em: EntityManager,
+  ids: number[],
+  changes: StatusChange[],
+  by: ChangeAuthor,
+): Promise<void> {
+  if (changes.length === 0) return;
+  if (ids.length !== changes.length)
+    throw new Error(`${changes.length} status changes but ${ids.length} IDs`);
+  const rows = changes.map((c, i) => ({
+    eventID: ids[i]!,
+    entityType: c.entityType,
+    entityID: c.entityID,
+    fromStatus: c.fromStatus,
+    toStatus: c.toStatus,
+    fromSubStatus: c.fromSubStatus ?? null,
+    toSubStatus: c.toSubStatus ?? null,
+    at: by.at,
+    agent: by.agent,
+    instance: by.instance,
+    diag: c.diag ? c.diag.slice(0, 4000) : null,
+  }));
+  for (let i = 0; i < rows.length; i += 200) {
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(StatusEvent)
+      .values(rows.slice(i, i + 200))
+      .updateEntity(false)
+      .execute();
+  }
+}

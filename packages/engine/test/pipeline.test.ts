@@ -1,0 +1,167 @@
+// The whole pipeline, fetched → done, for every mapType, on SQLite and on MariaDB: testkit's
+// simulated WMS and batch system, the shared-file messenger, and the real worker wrapper.
+
+import { join } from 'node:path';
+import { FileSpec, JobSpec, type MapType, StatusEvent, WorkSpec } from '@harvester-ts/core';
+import {
+  createTestDatabase,
+  describeWithService,
+  probeMariaDb,
+  type TestDatabase,
+} from '@harvester-ts/test-support';
+import { type DatabaseConfigInput, Engine } from '../src/index.js';
+import {
+  fastEngineConfig,
+  makeWorld,
+  type PipelineWorld,
+  pandaJob,
+  quietLogger,
+  testImporter,
+} from './pipeline-support.js';
+
+type DbFactory = (world: PipelineWorld) => Promise<{ database: DatabaseConfigInput; drop(): Promise<void> }>;
+
+const sqlite: DbFactory = async (world) => ({
+  database: { type: 'sqlite', path: join(world.dir, 'harvester.db') },
+  drop: async () => {},
+});
+
+function pipelineSuite(dbName: string, makeDb: DbFactory) {
+  let world: PipelineWorld;
+  let engine: Engine | undefined;
+  let drop: () => Promise<void> = async () => {};
+
+  async function start(mapType: MapType, opts: Parameters<typeof makeWorld>[1] = {}, keepMs = 3_600_000) {
+    world = makeWorld(mapType, opts);
+    const db = await makeDb(world);
+    drop = db.drop;
+    engine = await Engine.create({
+      config: fastEngineConfig('test-h', keepMs),
+      queues: world.queues,
+      communicator: { module: '@harvester-ts/testkit', name: 'TestkitCommunicator' },
+      database: db.database,
+      importer: testImporter,
+      logger: quietLogger,
+    });
+    return engine;
+  }
+
+  afterEach(async () => {
+    await engine?.stop();
+    engine = undefined;
+    await drop();
+    world?.cleanup();
+  });
+
+  const jobPath = async (e: Engine, PandaID: number) =>
+    (
+      await e.db.ds
+        .getRepository(StatusEvent)
+        .find({ where: { entityType: 'job', entityID: PandaID }, order: { eventID: 'ASC' } })
+    ).map((h) => `${h.toStatus}/${h.toSubStatus}`);
+
+  it(`${dbName}: OneToOne takes jobs from fetched to done, outputs staged, failures reported`, async () => {
+    const e = await start('OneToOne');
+    world.wms.addJobs(pandaJob(101, { inFiles: ['in.a.root'] }), pandaJob(102), pandaJob(103, { fail: 3 }));
+    await e.runUntilIdle({ timeoutMs: 90_000 });
+    expect([101, 102, 103].map((id) => world.wms.finalStatusOf(id))).toEqual([
+      'finished',
+      'finished',
+      'failed',
+    ]);
+    expect(await jobPath(e, 101)).toEqual([
+      'starting/fetched',
+      'starting/preparing',
+      'starting/prepared',
+      'starting/submitted',
+      'finished/to_transfer',
+      'finished/transferring',
+      'finished/staged',
+      'finished/done',
+    ]);
+    const files = await e.db.ds
+      .getRepository(FileSpec)
+      .find({ where: { PandaID: 101 }, order: { fileID: 'ASC' } });
+    expect(files.map((f) => [f.lfn, f.fileType, f.status])).toEqual([
+      ['in.a.root', 'input', 'ready'],
+      ['out.101.root', 'output', 'finished'],
+      ['log.101.job.log.tgz', 'log', 'finished'],
+    ]);
+    const workers = await e.db.ds.getRepository(WorkSpec).find({ order: { workerID: 'ASC' } });
+    expect(workers.map((w) => [w.status, w.lastUpdate, w.batchID !== null])).toEqual([
+      ['finished', null, true],
+      ['finished', null, true],
+      ['failed', null, true],
+    ]);
+    const failed = world.wms.updatesOf(103).at(-1) as { attributes?: Record<string, unknown> };
+    expect(failed.attributes?.transExitCode).toBe(3);
+  });
+
+  it(`${dbName}: ManyToOne puts several jobs in one worker`, async () => {
+    const e = await start('ManyToOne', { nJobsPerWorker: 3 });
+    world.wms.addJobs(...[201, 202, 203, 204, 205].map((id) => pandaJob(id)));
+    await e.runUntilIdle({ timeoutMs: 90_000 });
+    expect([201, 202, 203, 204, 205].map((id) => world.wms.finalStatusOf(id))).toEqual(
+      Array(5).fill('finished'),
+    );
+    const workers = await e.db.ds.getRepository(WorkSpec).find();
+    expect(workers.map((w) => w.nJobs).sort()).toEqual([2, 3]);
+    expect(world.batch.jobs().length).toBe(2);
+  });
+
+  it(`${dbName}: OneToMany runs one job on several workers`, async () => {
+    const e = await start('OneToMany', { nWorkersPerJob: 3 });
+    world.wms.addJobs(pandaJob(301));
+    await e.runUntilIdle({ timeoutMs: 90_000 });
+    expect(world.wms.finalStatusOf(301)).toBe('finished');
+    expect(world.batch.jobs().length).toBe(3);
+    expect((await e.db.ds.getRepository(JobSpec).findOneByOrFail({ PandaID: 301 })).nWorkersInTotal).toBe(3);
+  });
+
+  it(`${dbName}: NoJob keeps a pool of pilots without jobs`, async () => {
+    const e = await start('NoJob', { maxWorkers: 4 });
+    for (let i = 0; i < 4; i++) await e.runOnce();
+    const workers = await e.db.ds.getRepository(WorkSpec).find();
+    expect(workers.length).toBeGreaterThanOrEqual(8);
+    expect(workers.every((w) => w.nJobs === 0 && w.mapType === 'NoJob')).toBe(true);
+    expect(workers.filter((w) => w.status === 'finished').length).toBeGreaterThanOrEqual(4);
+    expect(world.wms.jobsHandedOut.length).toBe(0);
+  });
+
+  it(`${dbName}: sweeps what was reported once the keep time is over`, async () => {
+    const e = await start('OneToOne', {}, 0);
+    world.wms.addJobs(pandaJob(401), pandaJob(402, { fail: 1 }));
+    await e.runUntilIdle({ timeoutMs: 90_000 });
+    expect([401, 402].map((id) => world.wms.finalStatusOf(id))).toEqual(['finished', 'failed']);
+    const ds = e.db.ds;
+    expect([
+      await ds.getRepository(WorkSpec).count(),
+      await ds.getRepository(JobSpec).count(),
+      await ds.getRepository(FileSpec).count(),
+    ]).toEqual([0, 0, 0]);
+  });
+}
+
+describe('pipeline on SQLite', () => pipelineSuite('sqlite', sqlite));
+
+const maria = await probeMariaDb();
+describeWithService(
+  'mariadb',
+  maria.ok,
+  maria.ok ? '' : maria.reason,
+)('pipeline on MariaDB', () =>
+  pipelineSuite('mariadb', async () => {
+    const db: TestDatabase = await createTestDatabase('pipe');
+    return {
+      database: {
+        type: 'mysql',
+        host: db.host,
+        port: db.port,
+        user: db.username,
+        password: db.password,
+        database: db.database,
+      },
+      drop: () => db.drop(),
+    };
+  }),
+);

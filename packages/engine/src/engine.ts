@@ -1,6 +1,8 @@
 // The engine: agents over one database, configured queues and a communicator.
 //   const engine = await Engine.create({ config, queues, communicator, database });
 //   await engine.runUntilIdle({ timeoutMs: 60_000 });   // or engine.start() ... engine.stop()
+
+import { setMaxListeners } from 'node:events';
 import {
   type Communicator,
   HarvesterError,
@@ -32,7 +34,7 @@ import { Database } from './db/database.js';
 import type { DatabaseConfigInput } from './db/database-config.js';
 import { IdAllocator } from './db/id-allocator.js';
 import { assertNoSchemaDrift, migrate } from './db/migrate.js';
-import { type InstanceIdentity, instanceIdentity } from './identity.js';
+import { type InstanceIdentity, instanceIdentity, leaseOwner } from './identity.js';
 import { importModule, type ModuleImporter } from './plugins/module-importer.js';
 import { QueueRegistry } from './plugins/queue-registry.js';
 import { pluginServices } from './repositories/plugin-services.js';
@@ -81,7 +83,7 @@ const ORDER: AgentName[] = [
 ];
 
 export class Engine {
-  private readonly controller = new AbortController();
+  private readonly controller = newShutdownController();
   private loops: Promise<void>[] = [];
   private running = false;
 
@@ -198,6 +200,16 @@ export class Engine {
       return await this.agents.get(name)!.runCycle();
     } catch (err) {
       this.logger.error({ agent: name, err }, 'agent cycle failed');
+      // A failed cycle must not keep its rows for the whole lock interval: one agent of a process
+      // runs one cycle at a time, so every lease this owner holds belongs to the failed cycle.
+      try {
+        await releaseLeasesOf(this.db, leaseOwner(name, this.identity), 'exact');
+      } catch (releaseErr) {
+        this.logger.error(
+          { agent: name, err: releaseErr },
+          'releasing the leases of the failed cycle failed',
+        );
+      }
       return { work: 0, error: 1 };
     }
   }
@@ -261,6 +273,13 @@ export class Engine {
   }
 }
 
+/** Every plugin call in flight listens to the shutdown signal: many listeners are normal. */
+function newShutdownController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
@@ -300,9 +319,19 @@ async function loadCommunicator(
   );
 }
 
-/** Frees every lease this process holds (its work is then taken up at once by others). */
-async function releaseLeasesOf(db: Database, instance: string): Promise<void> {
-  const pattern = `%-${instance}`;
+/**
+ * Frees leases (their work is then taken up at once): every lease of a process (`instance`,
+ * matched as the owner suffix) or of one owner (`exact`).
+ */
+async function releaseLeasesOf(
+  db: Database,
+  who: string,
+  match: 'instance' | 'exact' = 'instance',
+): Promise<void> {
+  // LIKE only for the suffix match; an exact owner is compared with = (no wildcard surprises).
+  // ESCAPE '!' because SQLite has no default LIKE escape and the two disagree on backslashes.
+  const op = match === 'instance' ? "LIKE ? ESCAPE '!'" : '= ?';
+  const pattern = match === 'instance' ? `%-${who.replace(/[!%_]/g, (c) => `!${c}`)}` : who;
   await db.write(async (em) => {
     for (const [table, column] of [
       ['job_table', 'lockedBy'],
@@ -311,10 +340,10 @@ async function releaseLeasesOf(db: Database, instance: string): Promise<void> {
       ['work_table', 'eventFeedLock'],
       ['pq_table', 'lockedBy'],
     ] as const) {
-      await em.query(`UPDATE ${table} SET ${column} = NULL WHERE ${column} LIKE ?`, [pattern]);
+      await em.query(`UPDATE ${table} SET ${column} = NULL WHERE ${column} ${op}`, [pattern]);
     }
     // Pending workers stay owned: only reconciliation may decide about them.
-    await em.query("UPDATE work_table SET lockedBy = NULL WHERE lockedBy LIKE ? AND status <> 'pending'", [
+    await em.query(`UPDATE work_table SET lockedBy = NULL WHERE lockedBy ${op} AND status <> 'pending'`, [
       pattern,
     ]);
   });

@@ -2,7 +2,7 @@
 // shared-file messenger, a simulated WMS and batch system whose workers run the real worker
 // wrapper in their access point.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,9 @@ export interface WorldOptions {
   /** Replaces or extends plugin sections of the queue (e.g. another module, fault options). */
   sections?: Record<string, Record<string, unknown>>;
   batch?: Partial<ConstructorParameters<typeof testkit.SimulatedBatchSystem>[0]>;
+  /** Run workers with the in-process fastWrapper instead of the real shell wrapper. */
+  fast?: boolean;
+  nQueueLimitJob?: number;
 }
 
 export function makeWorld(mapType: MapType, options: WorldOptions = {}): PipelineWorld {
@@ -78,6 +81,7 @@ export function makeWorld(mapType: MapType, options: WorldOptions = {}): Pipelin
       if (!job.accessPoint) return 99;
       // A NoJob (pull) worker is a pilot that gets its own jobs: nothing for the wrapper to run.
       if (!existsSync(join(job.accessPoint, 'harvester-jobs.list'))) return 0;
+      if (options.fast) return fastWrapper(job.accessPoint);
       const r = spawnSync('sh', [WORKER_WRAPPER_PATH, job.accessPoint], {
         encoding: 'utf8',
         timeout: 60_000,
@@ -97,7 +101,7 @@ export function makeWorld(mapType: MapType, options: WorldOptions = {}): Pipelin
       mapType,
       maxWorkers: options.maxWorkers ?? 50,
       nQueueLimitWorker: options.maxWorkers ?? 50,
-      ...(mapType === 'NoJob' ? {} : { nQueueLimitJob: 100 }),
+      ...(mapType === 'NoJob' ? {} : { nQueueLimitJob: options.nQueueLimitJob ?? 100 }),
       submitter: section('TestkitSubmitter'),
       monitor: section('TestkitMonitor', { unknownGraceSeconds: 0 }),
       sweeper: section('TestkitSweeper'),
@@ -144,4 +148,46 @@ export function pandaJob(
     jobPars: [...outs, ...(extra.fail !== undefined ? [`--fail=${extra.fail}`] : [])].join(' '),
     computingSite: 'TEST_QUEUE',
   });
+}
+
+/**
+ * What the worker wrapper leaves in an access point, written in-process (for tests that run
+ * thousands of workers, where a shell per worker would be the bottleneck). Same files, same
+ * formats as harvester-worker.sh for a payload that succeeded.
+ */
+export function fastWrapper(accessPoint: string): number {
+  const list = join(accessPoint, 'harvester-jobs.list');
+  if (!existsSync(list)) return 0;
+  const now = Math.floor(Date.now() / 1000);
+  for (const entry of readFileSync(list, 'utf8').split('\n').filter(Boolean)) {
+    const dir = entry === '.' ? accessPoint : join(accessPoint, entry);
+    const env = readFileSync(join(dir, 'harvester-job.env'), 'utf8');
+    const value = (name: string) => env.match(new RegExp(`^${name}='([^']*)'$`, 'm'))?.[1] ?? '';
+    const pandaID = value('HARVESTER_PANDA_ID');
+    const outputs = value('HARVESTER_OUTPUT_FILES').split(' ').filter(Boolean);
+    const reported = outputs.map((lfn) => {
+      writeFileSync(join(dir, lfn), `output ${lfn}\n`);
+      return {
+        path: join(dir, lfn),
+        type: 'output',
+        fsize: `output ${lfn}\n`.length,
+        eventStatus: 'finished',
+      };
+    });
+    writeFileSync(join(dir, 'event_status.dump.json'), JSON.stringify({ [pandaID]: reported }));
+    writeFileSync(join(dir, 'jobReport.json'), JSON.stringify({ exitCode: 0, exitMsg: 'OK' }));
+    writeFileSync(
+      join(dir, 'worker_attributes.json'),
+      JSON.stringify({
+        jobStatus: 'finished',
+        transExitCode: 0,
+        startTime: now,
+        endTime: now,
+        cpuConsumptionTime: 0,
+        cpuConsumptionUnit: 's',
+      }),
+    );
+  }
+  writeFileSync(join(accessPoint, 'harvester-worker.exit'), '0\n');
+  return 0;
 }

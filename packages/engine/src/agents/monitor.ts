@@ -16,6 +16,7 @@ import {
   type WorkerStatus,
   type WorkSpec,
 } from '@harvester-ts/core';
+import { mapConcurrent } from '../concurrency.js';
 import { claimRows, releaseRows } from '../db/claims.js';
 import { leaseOwner } from '../identity.js';
 import { type CallSite, callPlugin } from '../plugins/plugin-call.js';
@@ -26,6 +27,7 @@ import { type Agent, type AgentContext, type CycleResult, commitChanges, DUE_NOW
 import { WORKER_LEASES } from './job-leases.js';
 
 const ACTIVE = ['submitted', 'running', 'idle', 'ready'];
+const CONCURRENCY = 16;
 
 export class Monitor implements Agent {
   readonly name = 'monitor';
@@ -83,7 +85,7 @@ export class Monitor implements Agent {
       );
       const results = checkResults(call, list.length);
       const read: WorkSpec[] = [];
-      for (const [i, worker] of list.entries()) {
+      const one = async (worker: WorkSpec, i: number) => {
         const sub = new ChangeSet();
         try {
           const done = await this.update(worker, results[i]!, plugins, sub, newFiles);
@@ -97,7 +99,11 @@ export class Monitor implements Agent {
             `worker left unchanged: ${what}`,
           );
         }
-      }
+      };
+      // Workers are independent, except OneToMany ones that share a job: those go one by one so
+      // each sees the statuses decided before it.
+      if (first.mapType === 'OneToMany') for (const [i, w] of list.entries()) await one(w, i);
+      else await mapConcurrent(list, CONCURRENCY, one);
       if (read.length > 0) acknowledge.push({ plugins, workers: read });
     }
     const fileIDs = await ctx.ids.next(SequenceName.fileID, newFiles.length);

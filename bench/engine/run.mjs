@@ -67,6 +67,7 @@ async function runEngine(database) {
       preparator: tk('TestkitPreparator', { inputRoot: '/mem' }),
       stager: tk('TestkitStager', { destination: '/mem/out' }),
       workerMaker: tk('TestkitWorkerMaker'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Harvester's access point placeholder
       messenger: { module: 'bench', name: 'MemoryMessenger', accessPoint: '/mem/${workerID}' },
     },
   });
@@ -122,7 +123,7 @@ const JOB_COLS = ['PandaID', 'status', 'subStatus', 'computingSite', 'jobParams'
 const EVENT_COLS = ['eventID', 'entityType', 'entityID', 'fromStatus', 'toStatus', 'at', 'agent', 'instance'];
 
 /** The same rows written directly: inserts of jobs, workers, relations, events; one update per status change. */
-function rawRows(w) {
+function rawRows() {
   const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
   const job = (i) => [
     1_000_000 + i,
@@ -145,7 +146,7 @@ function rawSqlite(w) {
            CREATE TABLE work_table (workerID bigint PRIMARY KEY, status varchar(32), modificationTime datetime(3));
            CREATE TABLE jw_table (PandaID bigint, workerID bigint, PRIMARY KEY (PandaID, workerID));
            CREATE TABLE status_event_table (eventID bigint PRIMARY KEY, entityType varchar(16), entityID bigint, fromStatus varchar(32), toStatus varchar(32), at datetime(3), agent varchar(64), instance varchar(255));`);
-  const { now, job, event } = rawRows(w);
+  const { now, job, event } = rawRows();
   const insJob = db.prepare(`INSERT INTO job_table (${JOB_COLS}) VALUES (?,?,?,?,?,?)`);
   const insWorker = db.prepare('INSERT INTO work_table VALUES (?,?,?)');
   const insRel = db.prepare('INSERT INTO jw_table VALUES (?,?)');
@@ -192,7 +193,7 @@ async function rawMysql(w, cfg) {
   await conn.query(
     'CREATE TABLE raw_event (eventID bigint PRIMARY KEY, entityType varchar(16), entityID bigint, fromStatus varchar(32), toStatus varchar(32), at datetime(3), agent varchar(64), instance varchar(255)) ENGINE=InnoDB',
   );
-  const { now, job, event } = rawRows(w);
+  const { now, job, event } = rawRows();
   const t0 = performance.now();
   const batches = async (n, rowsOf, insertSql, perRow) => {
     for (let i = 0; i < n; i += BATCH) {

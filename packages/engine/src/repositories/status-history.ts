@@ -1,7 +1,8 @@
 // Appends to the status history (status_event_table): one row per status change, written in
 // the same transaction as the change itself.
-import { StatusEvent, type StatusEventEntity } from '@harvester-ts/core';
+import type { StatusEventEntity } from '@harvester-ts/core';
 import type { EntityManager } from 'typeorm';
+import { sqlTime } from '../db/sql-time.js';
 
 export interface StatusChange {
   entityType: StatusEventEntity;
@@ -42,13 +43,45 @@ export async function appendStatusEvents(
     instance: by.instance,
     diag: c.diag ? c.diag.slice(0, 4000) : null,
   }));
+  // A plain multi-row INSERT: the history is the largest write of every cycle, and the query
+  // builder's per-parameter bookkeeping costs more than the database does here.
+  const at = sqlTime(em.connection, by.at);
   for (let i = 0; i < rows.length; i += 200) {
-    await em
-      .createQueryBuilder()
-      .insert()
-      .into(StatusEvent)
-      .values(rows.slice(i, i + 200))
-      .updateEntity(false)
-      .execute();
+    const chunk = rows.slice(i, i + 200);
+    const params: unknown[] = [];
+    for (const r of chunk) {
+      params.push(
+        r.eventID,
+        r.entityType,
+        r.entityID,
+        r.fromStatus,
+        r.toStatus,
+        r.fromSubStatus,
+        r.toSubStatus,
+        at,
+        r.agent,
+        r.instance,
+        r.diag,
+      );
+    }
+    await em.query(
+      `INSERT INTO status_event_table (${COLUMNS.join(', ')}) VALUES ${chunk.map(() => ROW).join(', ')}`,
+      params,
+    );
   }
 }
+
+const COLUMNS = [
+  'eventID',
+  'entityType',
+  'entityID',
+  'fromStatus',
+  'toStatus',
+  'fromSubStatus',
+  'toSubStatus',
+  'at',
+  'agent',
+  'instance',
+  'diag',
+];
+const ROW = `(${COLUMNS.map(() => '?').join(', ')})`;

@@ -77,17 +77,19 @@ export function makeWorld(mapType: MapType, options: WorldOptions = {}): Pipelin
   const batch = new testkit.SimulatedBatchSystem({
     ...options.batch,
     seed: 7,
-    payload: (job) => {
-      if (!job.accessPoint) return 99;
-      // A NoJob (pull) worker is a pilot that gets its own jobs: nothing for the wrapper to run.
-      if (!existsSync(join(job.accessPoint, 'harvester-jobs.list'))) return 0;
-      if (options.fast) return fastWrapper(job.accessPoint);
-      const r = spawnSync('sh', [WORKER_WRAPPER_PATH, job.accessPoint], {
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      return r.status ?? 98;
-    },
+    payload:
+      options.batch?.payload ??
+      ((job) => {
+        if (!job.accessPoint) return 99;
+        // A NoJob (pull) worker is a pilot that gets its own jobs: nothing for the wrapper to run.
+        if (!existsSync(join(job.accessPoint, 'harvester-jobs.list'))) return 0;
+        if (options.fast) return fastWrapper(job.accessPoint);
+        const r = spawnSync('sh', [WORKER_WRAPPER_PATH, job.accessPoint], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        return r.status ?? 98;
+      }),
   });
   testkit.clearSimulations();
   testkit.registerSimulation('default', { batch, wms });

@@ -82,7 +82,8 @@ export class CommandManager implements Agent {
               : { value: c.params as JsonObject[string] },
           ackRequested: Boolean(c.ackRequested),
           processed: false,
-          creationTime: c.creationDate ?? ctx.now(),
+          // Whatever the communicator gave (a Date of any realm, an ISO string, epoch ms).
+          creationTime: toDate(c.creationDate) ?? ctx.now(),
         });
       });
     await ctx.db.write(async (em) => {
@@ -202,6 +203,12 @@ export class CommandManager implements Agent {
         log.warn('unknown command ignored');
     }
   }
+}
+
+function toDate(value: unknown): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  const d = new Date(value as string | number);
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 function workerIdsOf(params: JsonObject): number[] | undefined {

@@ -213,9 +213,13 @@ export class Monitor implements Agent {
       base.diagMessage = `queued for more than ${Math.round(cfg.workerQueueTimeLimitMs / 1000)} s`;
     }
     const started = status === 'running' && !worker.startTime ? { startTime: worker.startTime ?? now } : {};
+    // A running worker of a fine-grained job may ask for event ranges: the EventFeeder serves it.
+    const events =
+      status === 'running' && worker.eventsRequest !== 2 ? await this.eventRequest(worker, plugins) : {};
     changes.worker(worker, {
       ...base,
       ...started,
+      ...events,
       status,
       ...(status !== worker.status ? { lastUpdate: DUE_NOW } : {}),
     });
@@ -227,6 +231,14 @@ export class Monitor implements Agent {
         : undefined;
     await this.updateJobs(worker, status, attrs ?? {}, changes, now);
     return { final: false, readFiles: false };
+  }
+
+  private async eventRequest(worker: WorkSpec, plugins: QueuePlugins): Promise<Partial<WorkSpec>> {
+    const requests = await this.messenger(plugins, 'eventsRequested', (c) =>
+      plugins.messenger.eventsRequested(worker, c),
+    );
+    if (!requests || Object.keys(requests).length === 0) return {};
+    return { eventsRequest: 2, eventsRequestParams: requests as Record<string, never>, eventFeedTime: null };
   }
 
   /** The worker ended: collect its outputs and report, post-process, then finalise it and its jobs. */

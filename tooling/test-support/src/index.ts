@@ -7,4 +7,5 @@ export {
   probeMariaDb,
   type TestDatabase,
 } from './mariadb.js';
+export { type PrivateMariaDb, privateMariaDbAvailable, startPrivateMariaDb } from './private-mariadb.js';
 export { describeWithService, servicesRequired } from './services.js';

@@ -128,6 +128,33 @@ function pipelineSuite(dbName: string, makeDb: DbFactory) {
     expect(world.wms.jobsHandedOut.length).toBe(0);
   });
 
+  it(`${dbName}: ships outputs in zip files when the job asks for zipPerMB`, async () => {
+    const e = await start('OneToOne');
+    const job = pandaJob(501);
+    world.wms.addJobs({
+      ...job,
+      outFiles: `a.501.root,b.501.root,${job.logFile}`,
+      jobPars: 'a.501.root b.501.root',
+      zipPerMB: 1,
+      scopeOut: 'mc23,mc23',
+      realDatasets: 'ds,ds,ds',
+      ddmEndPointOut: 'E,E,E',
+      destinationSE: 'E,E,E',
+    });
+    await e.runUntilIdle({ timeoutMs: 90_000 });
+    expect(world.wms.finalStatusOf(501)).toBe('finished');
+    const files = await e.db.ds
+      .getRepository(FileSpec)
+      .find({ where: { PandaID: 501 }, order: { fileID: 'ASC' } });
+    const zip = files.find((f) => f.fileType === 'zip_output');
+    expect(zip).toMatchObject({ lfn: 'panda.a.501.root.zip', status: 'finished', isZip: true });
+    expect(files.filter((f) => f.fileType === 'output').map((f) => [f.lfn, f.status, f.zipFileID])).toEqual([
+      ['a.501.root', 'finished', zip!.fileID],
+      ['b.501.root', 'finished', zip!.fileID],
+    ]);
+    expect(files.find((f) => f.fileType === 'log')?.status).toBe('finished');
+  });
+
   it(`${dbName}: sweeps what was reported once the keep time is over`, async () => {
     const e = await start('OneToOne', {}, 0);
     world.wms.addJobs(pandaJob(401), pandaJob(402, { fail: 1 }));

@@ -74,6 +74,26 @@ describe('commands, kills, events and the remaining plugin calls (SQLite)', () =
     expect(workers.map((w) => w.status)).toEqual(['cancelled', 'running']);
   });
 
+  it('submits as many workers as SET_N_WORKERS_JOBTYPE says for a queue the WMS drives (runMode slave)', async () => {
+    world = makeWorld('NoJob', { maxWorkers: 10, sections: { runMode: 'slave' } as never });
+    engine = await Engine.create({
+      config: fastEngineConfig('test-h', 3_600_000),
+      queues: world.queues,
+      communicator: { module: '@harvester-ts/testkit', name: 'TestkitCommunicator' },
+      database: { type: 'sqlite', path: join(world.dir, 'harvester.db') },
+      importer: testImporter,
+      logger: quietLogger,
+    });
+    const e = engine;
+    await e.runAgent('submitter');
+    expect(await e.db.ds.getRepository(WorkSpec).count()).toBe(0);
+    world.wms.addCommand('SET_N_WORKERS_JOBTYPE:TEST_QUEUE', { n: 3 });
+    await e.runAgent('commandManager');
+    await e.runAgent('submitter');
+    await e.runAgent('submitter');
+    expect(await e.db.ds.getRepository(WorkSpec).count()).toBe(3);
+  });
+
   it('feeds event ranges to a worker that asks for them', async () => {
     const e = await start({
       batch: {

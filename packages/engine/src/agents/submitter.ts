@@ -8,6 +8,7 @@ import {
   JobWorkerRelation,
   type Outcome,
   type QueueConfig,
+  QueueState,
   queueStateKey,
   SequenceName,
   WorkSpec,
@@ -119,6 +120,14 @@ export class Submitter implements Agent {
         nNew = 0;
       }
     }
+    // runMode slave: the WMS decides how many workers (SET_N_WORKERS_JOBTYPE), within the limits.
+    const slave = (queue as { runMode?: string }).runMode === 'slave';
+    if (slave && nNew > 0) {
+      const state = await ctx.db.read((em) =>
+        em.getRepository(QueueState).findOneBy({ uniqueName: queueStateKey(queue.queueName) }),
+      );
+      nNew = Math.min(nNew, Math.max(0, state?.nNewWorkers ?? 0));
+    }
     if (nNew <= 0) return { submitted: 0, failed: 0 };
 
     const { chunks, claimed } = await this.jobChunks(queue, plugins, nNew);
@@ -150,7 +159,17 @@ export class Submitter implements Agent {
       ),
       workers.length,
     );
-    return this.recordSubmission(queue, ready, outcomes);
+    const result = await this.recordSubmission(queue, ready, outcomes);
+    if (slave && result.submitted > 0) {
+      // What the WMS asked for is consumed by the workers that reached the batch system.
+      await ctx.db.write((em) =>
+        em.query(
+          'UPDATE pq_table SET nNewWorkers = CASE WHEN nNewWorkers > ? THEN nNewWorkers - ? ELSE 0 END WHERE uniqueName = ?',
+          [result.submitted, result.submitted, queueStateKey(queue.queueName)],
+        ),
+      );
+    }
+    return result;
   }
 
   /** Claims prepared jobs and groups them into one chunk per worker, by mapType. */

@@ -15,10 +15,16 @@ export async function syncQueueStates(db: Database, queues: QueueConfig[]): Prom
       };
       const existing = await em.getRepository(QueueState).findOneBy({ uniqueName });
       if (existing) await em.getRepository(QueueState).update({ uniqueName }, values);
-      else
-        await em
-          .getRepository(QueueState)
-          .insert({ uniqueName, jobType: 'ANY', resourceType: 'ANY', ...values });
+      // nNewWorkers is the WMS's to change (SET_N_WORKERS_JOBTYPE); the configuration only seeds it.
+      else {
+        await em.getRepository(QueueState).insert({
+          uniqueName,
+          jobType: 'ANY',
+          resourceType: 'ANY',
+          nNewWorkers: (q as { nNewWorkers?: number | null }).nNewWorkers ?? null,
+          ...values,
+        });
+      }
     }
   });
 }

@@ -142,10 +142,14 @@ function rawSqlite(w) {
   const db = new BetterSqlite3(join(dir, 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec(`CREATE TABLE job_table (PandaID bigint PRIMARY KEY, status varchar(32), subStatus varchar(32), computingSite varchar(128), jobParams text, modificationTime datetime(3));
+  for (const ddl of `CREATE TABLE job_table (PandaID bigint PRIMARY KEY, status varchar(32), subStatus varchar(32), computingSite varchar(128), jobParams text, modificationTime datetime(3));
            CREATE TABLE work_table (workerID bigint PRIMARY KEY, status varchar(32), modificationTime datetime(3));
            CREATE TABLE jw_table (PandaID bigint, workerID bigint, PRIMARY KEY (PandaID, workerID));
-           CREATE TABLE status_event_table (eventID bigint PRIMARY KEY, entityType varchar(16), entityID bigint, fromStatus varchar(32), toStatus varchar(32), at datetime(3), agent varchar(64), instance varchar(255));`);
+           CREATE TABLE status_event_table (eventID bigint PRIMARY KEY, entityType varchar(16), entityID bigint, fromStatus varchar(32), toStatus varchar(32), at datetime(3), agent varchar(64), instance varchar(255));`
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean))
+    db.prepare(ddl).run();
   const { now, job, event } = rawRows();
   const insJob = db.prepare(`INSERT INTO job_table (${JOB_COLS}) VALUES (?,?,?,?,?,?)`);
   const insWorker = db.prepare('INSERT INTO work_table VALUES (?,?,?)');

@@ -4,7 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 export interface PrivateMariaDb {
   port: number;
@@ -17,12 +17,10 @@ export interface PrivateMariaDb {
 }
 
 export function privateMariaDbAvailable(): { ok: true } | { ok: false; reason: string } {
+  const path = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
   for (const bin of ['mariadbd', 'mariadb-install-db', 'mariadb-admin']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
-    } catch {
+    if (!path.some((dir) => dir && existsSync(join(dir, bin))))
       return { ok: false, reason: `${bin} is not installed` };
-    }
   }
   if (process.getuid?.() !== 0) return { ok: false, reason: 'starting mariadbd as user mysql needs root' };
   return { ok: true };

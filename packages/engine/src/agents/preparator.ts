@@ -3,12 +3,11 @@
 // transaction per cycle; a plugin that throws or hangs only delays the jobs it was given.
 import type { JobSpec, Outcome } from '@harvester-ts/core';
 import { mapConcurrent } from '../concurrency.js';
-import { claimRows, releaseRows } from '../db/claims.js';
-import { leaseOwner } from '../identity.js';
+import { releaseRows } from '../db/claims.js';
 import { callPlugin, outcomeOf } from '../plugins/plugin-call.js';
 import { ChangeSet } from '../repositories/change-set.js';
-import { loadJobsWithFiles } from '../repositories/loaders.js';
 import { type Agent, type AgentContext, type CycleResult, commitChanges, DUE_NOW } from './agent-context.js';
+import { claimJobsInSubStatus } from './job-claims.js';
 import { JOB_LEASES } from './job-leases.js';
 
 const CONCURRENCY = 16;
@@ -26,24 +25,19 @@ export class Preparator implements Agent {
   private async phase(subStatus: 'fetched' | 'preparing'): Promise<number> {
     const { ctx } = this;
     const cfg = ctx.config.preparator;
-    const owner = leaseOwner(this.name, ctx.identity);
-    const queues = ctx.queues.queueNames();
-    if (queues.length === 0) return 0;
-    const ids = await ctx.db.write((em) =>
-      claimRows(em, {
-        lease: JOB_LEASES.preparator,
-        where: `subStatus = ? AND computingSite IN (${queues.map(() => '?').join(',')})`,
-        params: [subStatus, ...queues],
-        orderBy: 'currentPriority DESC, PandaID',
+    const { owner, ids, jobs } = await claimJobsInSubStatus(
+      ctx,
+      this.name,
+      JOB_LEASES.preparator,
+      subStatus,
+      {
         limit: cfg.maxJobs,
-        owner,
-        now: ctx.now(),
+        orderBy: 'currentPriority DESC, PandaID',
         checkIntervalMs: subStatus === 'fetched' ? cfg.triggerIntervalMs : cfg.checkIntervalMs,
         lockIntervalMs: cfg.lockIntervalMs,
-      }),
+      },
     );
     if (ids.length === 0) return 0;
-    const jobs = await ctx.db.read((em) => loadJobsWithFiles(em, ids));
     const changes = new ChangeSet();
     await mapConcurrent(jobs, CONCURRENCY, async (job) => {
       const outcome = subStatus === 'fetched' ? await this.trigger(job) : await this.check(job);

@@ -3,12 +3,11 @@
 // finished; a file that cannot get to its destination fails the job (failed_to_stage_out).
 import { FileSpec, type JobSpec, type Outcome, SequenceName } from '@harvester-ts/core';
 import { mapConcurrent } from '../concurrency.js';
-import { claimRows, releaseRows } from '../db/claims.js';
-import { leaseOwner } from '../identity.js';
+import { releaseRows } from '../db/claims.js';
 import { callPlugin, outcomeOf } from '../plugins/plugin-call.js';
 import { ChangeSet } from '../repositories/change-set.js';
-import { loadJobsWithFiles } from '../repositories/loaders.js';
 import { type Agent, type AgentContext, type CycleResult, commitChanges, DUE_NOW } from './agent-context.js';
+import { claimJobsInSubStatus } from './job-claims.js';
 import { JOB_LEASES } from './job-leases.js';
 
 const CONCURRENCY = 16;
@@ -27,24 +26,13 @@ export class Stager implements Agent {
   private async phase(subStatus: Phase): Promise<number> {
     const { ctx } = this;
     const cfg = ctx.config.stager;
-    const owner = leaseOwner(this.name, ctx.identity);
-    const queues = ctx.queues.queueNames();
-    if (queues.length === 0) return 0;
-    const ids = await ctx.db.write((em) =>
-      claimRows(em, {
-        lease: JOB_LEASES.stager,
-        where: `subStatus = ? AND computingSite IN (${queues.map(() => '?').join(',')})`,
-        params: [subStatus, ...queues],
-        orderBy: 'PandaID',
-        limit: cfg.maxJobs,
-        owner,
-        now: ctx.now(),
-        checkIntervalMs: subStatus === 'to_transfer' ? cfg.triggerIntervalMs : cfg.checkIntervalMs,
-        lockIntervalMs: cfg.lockIntervalMs,
-      }),
-    );
+    const { owner, ids, jobs } = await claimJobsInSubStatus(ctx, this.name, JOB_LEASES.stager, subStatus, {
+      limit: cfg.maxJobs,
+      orderBy: 'PandaID',
+      checkIntervalMs: subStatus === 'to_transfer' ? cfg.triggerIntervalMs : cfg.checkIntervalMs,
+      lockIntervalMs: cfg.lockIntervalMs,
+    });
     if (ids.length === 0) return 0;
-    const jobs = await ctx.db.read((em) => loadJobsWithFiles(em, ids));
     const changes = new ChangeSet();
     const newFiles: FileSpec[] = [];
     await mapConcurrent(jobs, CONCURRENCY, async (job) => {

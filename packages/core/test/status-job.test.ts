@@ -79,7 +79,7 @@ const CONSISTENCY_TABLE = `
   running    .  .  .  .  .  Y  Y  Y  .  .  .  .  .  .  .  .  .
   finished   .  .  .  .  .  .  .  .  Y  Y  Y  Y  .  .  .  .  .
   failed     .  .  .  .  .  .  .  .  Y  Y  Y  Y  Y  Y  Y  .  .
-  cancelled  .  .  .  .  .  .  .  .  Y  Y  Y  Y  .  .  .  Y  .
+  cancelled  .  .  .  .  .  .  .  .  Y  Y  Y  Y  .  .  Y  Y  .
   missed     .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  Y
 `;
 
@@ -355,7 +355,7 @@ describe('job (status, subStatus) consistency', () => {
     // failure sub statuses pin the status
     expect(jobStatusesForSubStatus('failed_to_prepare')).toEqual(['failed']);
     expect(jobStatusesForSubStatus('failed_to_make')).toEqual(['failed']);
-    expect(jobStatusesForSubStatus('failed_to_stage_out')).toEqual(['failed']);
+    expect(jobStatusesForSubStatus('failed_to_stage_out')).toEqual(['failed', 'cancelled']);
     expect(jobStatusesForSubStatus('killed')).toEqual(['cancelled']);
     expect(jobStatusesForSubStatus('missed')).toEqual(['missed']);
     // a missed job has nothing to transfer

@@ -55,6 +55,40 @@ describe('commands, kills, events and the remaining plugin calls (SQLite)', () =
     expect(world.batch.jobs().map((j) => j.state)).toEqual(['cancelled']);
   });
 
+  it('keeps a killed job cancelled when its partial outputs fail stage-out', async () => {
+    const e = await start({
+      batch: {
+        runDurationMs: 60_000,
+        // The payload leaves a partial output behind (and no final job status) as soon as it starts.
+        payload: (job) => {
+          const id = String((job.attributes.pandaIDs as number[])[0]);
+          const out = join(job.accessPoint!, `out.${id}.root`);
+          writeFileSync(out, 'partial');
+          writeFileSync(
+            join(job.accessPoint!, 'event_status.dump.json'),
+            JSON.stringify({ [id]: [{ path: out, type: 'output', fsize: 7, eventStatus: 'finished' }] }),
+          );
+          return 0;
+        },
+      },
+      sections: {
+        stager: {
+          module: '@harvester-ts/testkit',
+          name: 'TestkitStager',
+          destination: '/tmp/x',
+          failLfns: ['out.*'],
+        },
+      },
+    });
+    world.wms.addJobs(pandaJob(605));
+    await toRunning(e);
+    world.wms.killJob(605);
+    await e.runUntilIdle({ timeoutMs: 60_000 });
+    expect(world.wms.finalStatusOf(605)).toBe('cancelled');
+    const subs = world.wms.updatesOf(605).map((u) => `${u.status}/${u.subStatus}`);
+    expect(subs.at(-1)).toBe('cancelled/failed_to_stage_out');
+  });
+
   it('carries out KILL_WORKERS, acknowledges it, and reports worker statistics', async () => {
     const e = await start(long);
     world.wms.addJobs(pandaJob(611), pandaJob(612));

@@ -116,7 +116,8 @@ export const JOB_SUB_STATUSES_BY_STATUS: { readonly [K in JobStatus]: readonly J
       U.failed_to_make,
       U.failed_to_stage_out,
     ],
-    cancelled: [U.to_transfer, U.transferring, U.staged, U.done, U.killed],
+    // failed_to_stage_out: a cancelled job's partial outputs that could not be staged out.
+    cancelled: [U.to_transfer, U.transferring, U.staged, U.done, U.killed, U.failed_to_stage_out],
     missed: [U.missed, U.done],
   });
 

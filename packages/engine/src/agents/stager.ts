@@ -267,10 +267,12 @@ export class Stager implements Agent {
 
   private fail(job: JobSpec, diag: string, changes: ChangeSet, now: Date): void {
     this.ctx.logger.warn({ agent: this.name, PandaID: job.PandaID, diag }, 'stage-out failed');
+    // A job that was already cancelled stays cancelled; a finished one becomes failed.
+    const status = job.status === 'cancelled' ? 'cancelled' : 'failed';
     changes.job(
       job,
       {
-        status: 'failed',
+        status,
         subStatus: 'failed_to_stage_out',
         modificationTime: now,
         propagatorTime: DUE_NOW,

@@ -128,6 +128,33 @@ describe('commands, kills, events and the remaining plugin calls (SQLite)', () =
     expect(await e.db.ds.getRepository(WorkSpec).count()).toBe(3);
   });
 
+  it('fails and kills a running worker whose heartbeat went stale', async () => {
+    const e = await start({
+      batch: {
+        runDurationMs: 60_000,
+        payload: (job) => {
+          writeFileSync(join(job.accessPoint!, 'worker_heartbeat.json'), '{}');
+          return 0;
+        },
+      },
+      // worker_heartbeat is in minutes: 0.01 min = 0.6 s.
+      messenger: { worker_heartbeat: 0.01 },
+    });
+    world.wms.addJobs(pandaJob(625));
+    await toRunning(e);
+    expect((await e.db.ds.getRepository(WorkSpec).find()).map((w) => w.status)).toEqual(['running']);
+    await new Promise((r) => setTimeout(r, 900));
+    await e.runAgent('monitor');
+    const [w] = await e.db.ds.getRepository(WorkSpec).find();
+    expect([w?.status, w?.diagMessage]).toEqual([
+      'failed',
+      expect.stringMatching(/no heartbeat from the worker for more than 0.01 min/),
+    ]);
+    expect(world.batch.jobs().map((j) => j.state)).toEqual(['cancelled']);
+    await e.runUntilIdle({ timeoutMs: 60_000 });
+    expect(world.wms.finalStatusOf(625)).toBe('failed');
+  });
+
   it('feeds event ranges to a worker that asks for them', async () => {
     const e = await start({
       batch: {

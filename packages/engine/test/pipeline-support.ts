@@ -66,6 +66,8 @@ export interface WorldOptions {
   /** Replaces or extends plugin sections of the queue (e.g. another module, fault options). */
   sections?: Record<string, Record<string, unknown>>;
   batch?: Partial<ConstructorParameters<typeof testkit.SimulatedBatchSystem>[0]>;
+  /** Extra options of the shared-file messenger section (e.g. worker_heartbeat). */
+  messenger?: Record<string, unknown>;
   /** Run workers with the in-process fastWrapper instead of the real shell wrapper. */
   fast?: boolean;
   nQueueLimitJob?: number;
@@ -118,6 +120,7 @@ export function makeWorld(mapType: MapType, options: WorldOptions = {}): Pipelin
         name: 'SharedFileMessenger',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: Harvester's access point placeholder
         accessPoint: join(dir, 'workers', '${workerID}'),
+        ...options.messenger,
       },
       ...(options.maxSubmissionAttempts ? { maxSubmissionAttempts: options.maxSubmissionAttempts } : {}),
       ...options.sections,

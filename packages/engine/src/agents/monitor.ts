@@ -201,6 +201,34 @@ export class Monitor implements Agent {
       await this.finalise(worker, status, result.diag ?? null, plugins, changes, newFiles, now);
       return { final: true, readFiles: true };
     }
+    // With worker_heartbeat configured, a running worker whose heartbeat went stale is presumed
+    // lost: its batch job is killed and the worker failed (Harvester's messenger heartbeat).
+    const heartbeatMinutes = Number(
+      (plugins.queue as { messenger?: { worker_heartbeat?: unknown } }).messenger?.worker_heartbeat,
+    );
+    if (status === 'running' && heartbeatMinutes > 0) {
+      const alive = await this.messenger(plugins, 'isAlive', (c) =>
+        plugins.messenger.isAlive(worker, heartbeatMinutes, c),
+      );
+      if (alive === false) {
+        const diag = `no heartbeat from the worker for more than ${heartbeatMinutes} min: presumed lost`;
+        const site: CallSite = { queue: plugins.queue.queueName, section: 'sweeper', method: 'killWorkers' };
+        const killed = await callPlugin(
+          site,
+          (c) => plugins.sweeper.killWorkers([worker], c),
+          this.ctx.config.pluginCallTimeoutMs,
+          this.ctx.signal,
+        );
+        if (!killed.ok)
+          this.ctx.logger.warn(
+            { agent: this.name, workerID: worker.workerID, diag: killed.diag },
+            'kill of a lost worker failed',
+          );
+        changes.worker(worker, base);
+        await this.finalise(worker, 'failed', diag, plugins, changes, newFiles, now);
+        return { final: true, readFiles: true };
+      }
+    }
     // A worker queued too long is killed (Harvester's workerQueueTimeLimit).
     const queuedSince = worker.submitTime?.getTime() ?? now.getTime();
     if (

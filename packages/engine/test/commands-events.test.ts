@@ -155,6 +155,35 @@ describe('commands, kills, events and the remaining plugin calls (SQLite)', () =
     expect(world.wms.finalStatusOf(625)).toBe('failed');
   });
 
+  it('gives up post-processing that keeps asking to retry, after postProcessTimeoutMs', async () => {
+    const e = await start(
+      {
+        fast: true,
+        messenger: { module: 'misbehaving-plugins', name: 'StuckPostProcessMessenger' },
+      },
+      {
+        monitor: {
+          schedule: { enabled: true, busyIntervalMs: 0, idleIntervalMs: 10 },
+          checkIntervalMs: 0,
+          postProcessTimeoutMs: 300,
+        },
+      },
+    );
+    world.wms.addJobs(pandaJob(627));
+    await toRunning(e);
+    const [held] = await e.db.ds.getRepository(WorkSpec).find();
+    expect(held?.status).toBe('submitted');
+    await new Promise((r) => setTimeout(r, 400));
+    await e.runAgent('monitor');
+    const [w] = await e.db.ds.getRepository(WorkSpec).find();
+    expect([w?.status, w?.diagMessage]).toEqual([
+      'finished',
+      expect.stringMatching(/post-processing given up after 0 s: tar: archive storage is full/),
+    ]);
+    await e.runUntilIdle({ timeoutMs: 60_000 });
+    expect(world.wms.finalStatusOf(627)).toBe('finished');
+  });
+
   it('feeds event ranges to a worker that asks for them', async () => {
     const e = await start({
       batch: {

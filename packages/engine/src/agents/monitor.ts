@@ -294,12 +294,28 @@ export class Monitor implements Agent {
       );
       const outcome = r.ok ? r.value : { kind: 'retry' as const, diag: r.diag };
       if (outcome.kind === 'retry') {
-        // Not final yet: post-processing is tried again next cycle.
-        this.ctx.logger.info(
-          { agent: this.name, workerID: worker.workerID, diag: outcome.diag },
-          'post-processing not done; worker checked again',
+        const params = { ...(worker.workParams ?? {}) };
+        const since = typeof params.postProcessSince === 'string' ? new Date(params.postProcessSince) : now;
+        if (now.getTime() - since.getTime() <= this.ctx.config.monitor.postProcessTimeoutMs) {
+          // Not final yet: post-processing is tried again next cycle.
+          params.postProcessSince = since.toISOString();
+          changes.worker(worker, { workParams: params, modificationTime: now });
+          this.ctx.logger.info(
+            { agent: this.name, workerID: worker.workerID, diag: outcome.diag },
+            'post-processing not done; worker checked again',
+          );
+          return;
+        }
+        diag = [
+          diag,
+          `post-processing given up after ${Math.round(this.ctx.config.monitor.postProcessTimeoutMs / 1000)} s: ${outcome.diag}`,
+        ]
+          .filter(Boolean)
+          .join('; ');
+        this.ctx.logger.warn(
+          { agent: this.name, workerID: worker.workerID, diag },
+          'post-processing given up',
         );
-        return;
       }
     }
     const attrs =

@@ -59,6 +59,8 @@ export const engineConfigSchema = z.strictObject({
       checkTimeoutMs: ms(3_600_000),
       /** A worker queued (submitted/idle, never running) for longer is killed. */
       workerQueueTimeLimitMs: ms(172_800_000),
+      /** Post-processing that keeps asking to be retried is given up after this long. */
+      postProcessTimeoutMs: ms(1_800_000),
     })
     .prefault({}),
   propagator: z

@@ -171,7 +171,7 @@ function failureSuite(dbName: string, makeDb: DbFactory) {
   it(`${dbName}: a monitor that hangs is abandoned after the call timeout and asked again`, async () => {
     const e = await start(
       { sections: { monitor: { module: 'misbehaving-plugins', name: 'HangingMonitor', hangs: 1 } } },
-      { pluginCallTimeoutMs: 300 },
+      { pluginCallTimeoutMs: 2_000 },
     );
     world.wms.addJobs(pandaJob(541));
     await e.runUntilIdle({ timeoutMs: 90_000 });

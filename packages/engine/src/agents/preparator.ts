@@ -4,11 +4,11 @@
 import type { JobSpec, Outcome } from '@harvester-ts/core';
 import { mapConcurrent } from '../concurrency.js';
 import { releaseRows } from '../db/claims.js';
-import { callPlugin, outcomeOf } from '../plugins/plugin-call.js';
 import { ChangeSet } from '../repositories/change-set.js';
 import { type Agent, type AgentContext, type CycleResult, commitChanges, DUE_NOW } from './agent-context.js';
 import { claimJobsInSubStatus } from './job-claims.js';
 import { JOB_LEASES } from './job-leases.js';
+import { callJobPlugin } from './job-plugin-call.js';
 
 const CONCURRENCY = 16;
 
@@ -51,28 +51,13 @@ export class Preparator implements Agent {
     return jobs.length;
   }
 
-  private async plugin(
+  private plugin(
     job: JobSpec,
     method: 'triggerPreparation' | 'checkStageInStatus' | 'resolveInputPaths',
   ): Promise<Outcome> {
-    const site = { queue: job.computingSite, section: 'preparator', method };
-    try {
-      const plugins = await this.ctx.queues.pluginsFor(job.computingSite, job.configID);
-      return outcomeOf(
-        site,
-        await callPlugin(
-          site,
-          (call) => plugins.preparator[method](job, call),
-          this.ctx.config.pluginCallTimeoutMs,
-          this.ctx.signal,
-        ),
-      );
-    } catch (err) {
-      return {
-        kind: 'retry',
-        diag: `cannot load the preparator of queue ${job.computingSite}: ${(err as Error).message}`,
-      };
-    }
+    return callJobPlugin(this.ctx, job, 'preparator', method, (plugins, call) =>
+      plugins.preparator[method](job, call),
+    );
   }
 
   private async trigger(job: JobSpec): Promise<Outcome> {

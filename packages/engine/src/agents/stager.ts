@@ -9,6 +9,7 @@ import { ChangeSet } from '../repositories/change-set.js';
 import { type Agent, type AgentContext, type CycleResult, commitChanges, DUE_NOW } from './agent-context.js';
 import { claimJobsInSubStatus } from './job-claims.js';
 import { JOB_LEASES } from './job-leases.js';
+import { callJobPlugin } from './job-plugin-call.js';
 
 const CONCURRENCY = 16;
 type Phase = 'to_transfer' | 'transferring';
@@ -64,25 +65,10 @@ export class Stager implements Agent {
     return jobs.length;
   }
 
-  private async plugin(job: JobSpec, method: 'triggerStageOut' | 'checkStageOutStatus'): Promise<Outcome> {
-    const site = { queue: job.computingSite, section: 'stager', method };
-    try {
-      const plugins = await this.ctx.queues.pluginsFor(job.computingSite, job.configID);
-      return outcomeOf(
-        site,
-        await callPlugin(
-          site,
-          (c) => plugins.stager[method](job, c),
-          this.ctx.config.pluginCallTimeoutMs,
-          this.ctx.signal,
-        ),
-      );
-    } catch (err) {
-      return {
-        kind: 'retry',
-        diag: `cannot load the stager of queue ${job.computingSite}: ${(err as Error).message}`,
-      };
-    }
+  private plugin(job: JobSpec, method: 'triggerStageOut' | 'checkStageOutStatus'): Promise<Outcome> {
+    return callJobPlugin(this.ctx, job, 'stager', method, (plugins, call) =>
+      plugins.stager[method](job, call),
+    );
   }
 
   private async trigger(job: JobSpec, changes: ChangeSet, newFiles: FileSpec[]): Promise<void> {

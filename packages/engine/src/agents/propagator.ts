@@ -1,6 +1,6 @@
 // Propagator: reports jobs and workers to the WMS in bulks, and sends dialog messages. A job
 // whose final state was accepted is done; a running job is reported again after updateInterval.
-import { DiagSpec, type JobSpec, type Outcome, type WorkSpec } from '@harvester-ts/core';
+import { DiagSpec, type JobSpec, type Outcome, WorkSpec } from '@harvester-ts/core';
 import { In } from 'typeorm';
 import { claimRows, execute, releaseRows } from '../db/claims.js';
 import { sqlTime } from '../db/sql-time.js';
@@ -60,7 +60,7 @@ export class Propagator implements Agent {
     if (ids.length === 0) return 0;
     const jobs = await ctx.db.read((em) => loadJobsWithFiles(em, ids));
     const changes = new ChangeSet();
-    const toKill: number[] = [];
+    const toKill: JobSpec[] = [];
     for (let i = 0; i < jobs.length; i += cfg.nJobsInBulk) {
       const bulk = jobs.slice(i, i + cfg.nJobsInBulk);
       const site = { section: 'communicator', method: 'updateJobs' };
@@ -88,7 +88,7 @@ export class Propagator implements Agent {
     job: JobSpec,
     outcome: Outcome<{ command?: string }>,
     changes: ChangeSet,
-    toKill: number[],
+    toKill: JobSpec[],
   ): void {
     const now = this.ctx.now();
     const log = this.ctx.logger.child({ agent: this.name, PandaID: job.PandaID });
@@ -109,22 +109,30 @@ export class Propagator implements Agent {
       return;
     }
     const command = outcome.value && typeof outcome.value === 'object' ? outcome.value.command : undefined;
-    if (command === 'tobekilled' && !job.isFinal()) toKill.push(job.PandaID);
+    if (command === 'tobekilled' && !job.isFinal()) toKill.push(job);
     if (concluded) changes.job(job, { subStatus: 'done', propagatorTime: null, modificationTime: now });
   }
 
   /** The WMS asked to kill jobs: kill their workers; a job without an active worker is killed now. */
-  private async killJobs(pandaIDs: number[], changes: ChangeSet): Promise<number> {
+  private async killJobs(jobs: JobSpec[], changes: ChangeSet): Promise<number> {
     const { ctx } = this;
     const now = ctx.now();
-    const relations = await ctx.db.read((em) => workersOfJobs(em, pandaIDs));
+    const relations = await ctx.db.read((em) =>
+      workersOfJobs(
+        em,
+        jobs.map((j) => j.PandaID),
+      ),
+    );
     const workerIDs = [...new Set([...relations.values()].flat())];
-    const workers = workerIDs.length > 0 ? await ctx.db.read((em) => loadWorkersWithJobs(em, workerIDs)) : [];
-    const active = workers.filter((w) => !w.isFinal());
-    for (const w of active) if (!w.killTime) changes.worker(w, { killTime: DUE_NOW });
-    const jobs = await ctx.db.read((em) => loadJobsWithFiles(em, pandaIDs));
+    const workers =
+      workerIDs.length > 0
+        ? await ctx.db.read((em) => em.getRepository(WorkSpec).findBy({ workerID: In(workerIDs) }))
+        : [];
+    const active = new Set(workers.filter((w) => !w.isFinal()).map((w) => w.workerID));
+    for (const w of workers)
+      if (active.has(w.workerID) && !w.killTime) changes.worker(w, { killTime: DUE_NOW });
     for (const job of jobs) {
-      const hasActive = active.some((w) => w.jobs.some((j) => j.PandaID === job.PandaID));
+      const hasActive = (relations.get(job.PandaID) ?? []).some((id) => active.has(id));
       if (!hasActive && !job.isFinal()) {
         changes.job(
           job,
@@ -139,7 +147,7 @@ export class Propagator implements Agent {
         );
       }
     }
-    return pandaIDs.length;
+    return jobs.length;
   }
 
   private async propagateWorkers(): Promise<number> {

@@ -169,6 +169,7 @@ export class Engine {
         ['sweeper', new Sweeper(ctx)],
       ];
       for (const [name, agent] of agents) engine.agents.set(name, agent);
+      await engine.releaseLeasesOfDeadProcesses();
       return engine;
     } catch (err) {
       if (ownsDataSource && ds.isInitialized) await ds.destroy();
@@ -237,6 +238,36 @@ export class Engine {
       idle = work === 0 ? idle + 1 : 0;
     }
     return { rounds };
+  }
+
+  /**
+   * Frees the leases held by earlier processes of this harvester on this host that are gone (a
+   * crash, SIGKILL, a reboot): their rows come back at once instead of after lockIntervalMs. Only
+   * this host's processes can be checked; a pid that is alive (ours or reused) keeps its leases.
+   * Returns the instances whose leases were freed.
+   */
+  async releaseLeasesOfDeadProcesses(): Promise<string[]> {
+    const { harvesterId, host, pid } = this.identity;
+    const prefix = `${harvesterId}@${host}:`;
+    const owners = new Set<string>();
+    for (const [table, column] of LEASE_COLUMNS) {
+      const rows: { owner: string }[] = await this.db.read((em) =>
+        em.query(`SELECT DISTINCT ${column} AS owner FROM ${table} WHERE ${column} IS NOT NULL`),
+      );
+      for (const r of rows) owners.add(r.owner);
+    }
+    const dead = new Set<string>();
+    for (const owner of owners) {
+      const at = owner.indexOf(`-${prefix}`);
+      if (at < 0) continue;
+      const instance = owner.slice(at + 1);
+      const ownerPid = Number(instance.slice(prefix.length));
+      if (!Number.isInteger(ownerPid) || ownerPid <= 0 || ownerPid === pid) continue;
+      if (!processAlive(ownerPid)) dead.add(instance);
+    }
+    for (const instance of dead) await releaseLeasesOf(this.db, instance);
+    if (dead.size > 0) this.logger.info({ instances: [...dead] }, 'released the leases of dead processes');
+    return [...dead];
   }
 
   /** Starts one loop per enabled agent; each sleeps between cycles per its schedule. */
@@ -319,6 +350,26 @@ async function loadCommunicator(
   );
 }
 
+/** Every lease column (the owner of a claimed row). */
+const LEASE_COLUMNS = [
+  ['job_table', 'lockedBy'],
+  ['job_table', 'stagerLock'],
+  ['job_table', 'propagatorLock'],
+  ['work_table', 'eventFeedLock'],
+  ['pq_table', 'lockedBy'],
+  ['work_table', 'lockedBy'],
+] as const;
+
+/** Whether a process of this host exists (EPERM: it exists, owned by someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Frees leases (their work is then taken up at once): every lease of a process (`instance`,
  * matched as the owner suffix) or of one owner (`exact`).
@@ -333,13 +384,8 @@ async function releaseLeasesOf(
   const op = match === 'instance' ? "LIKE ? ESCAPE '!'" : '= ?';
   const pattern = match === 'instance' ? `%-${who.replace(/[!%_]/g, (c) => `!${c}`)}` : who;
   await db.write(async (em) => {
-    for (const [table, column] of [
-      ['job_table', 'lockedBy'],
-      ['job_table', 'stagerLock'],
-      ['job_table', 'propagatorLock'],
-      ['work_table', 'eventFeedLock'],
-      ['pq_table', 'lockedBy'],
-    ] as const) {
+    for (const [table, column] of LEASE_COLUMNS) {
+      if (table === 'work_table' && column === 'lockedBy') continue;
       await em.query(`UPDATE ${table} SET ${column} = NULL WHERE ${column} ${op}`, [pattern]);
     }
     // Pending workers stay owned: only reconciliation may decide about them.

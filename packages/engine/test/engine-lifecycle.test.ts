@@ -55,6 +55,45 @@ describe('engine lifecycle', () => {
     ).toBe(true);
   });
 
+  it('frees at start the leases of earlier processes of this host that are gone, not of live ones', async () => {
+    world = makeWorld('OneToOne', { fast: true });
+    const database = { type: 'sqlite' as const, path: join(world.dir, 'harvester.db') };
+    const make = () =>
+      Engine.create({
+        config: fastEngineConfig('dead-h', 3_600_000),
+        queues: world.queues,
+        communicator: { module: '@harvester-ts/testkit', name: 'TestkitCommunicator' },
+        database,
+        importer: testImporter,
+        logger: quietLogger,
+      });
+    const first = await make();
+    world.wms.addJobs(pandaJob(901), pandaJob(902), pandaJob(903));
+    await first.runAgent('jobFetcher');
+    const host = first.identity.host;
+    // A pid that no longer exists: a child that has exited and been reaped.
+    const { spawnSync } = await import('node:child_process');
+    const gone = spawnSync('true').pid!;
+    const deadOwner = `preparator-dead-h@${host}:${gone}`;
+    const liveOwner = `preparator-dead-h@${host}:${process.ppid}`;
+    const otherHost = `preparator-dead-h@elsewhere:${gone}`;
+    await first.db.ds.query('UPDATE job_table SET lockedBy = ? WHERE PandaID = 901', [deadOwner]);
+    await first.db.ds.query('UPDATE job_table SET lockedBy = ? WHERE PandaID = 902', [liveOwner]);
+    await first.db.ds.query('UPDATE job_table SET lockedBy = ? WHERE PandaID = 903', [otherHost]);
+    await first.stop();
+
+    const second = await make();
+    const rows: { PandaID: number | string; lockedBy: string | null }[] = await second.db.ds.query(
+      'SELECT PandaID, lockedBy FROM job_table ORDER BY PandaID',
+    );
+    await second.stop();
+    expect(rows.map((r) => [Number(r.PandaID), r.lockedBy])).toEqual([
+      [901, null],
+      [902, liveOwner],
+      [903, otherHost],
+    ]);
+  });
+
   it('refuses to start on an unreachable database, naming it', async () => {
     world = makeWorld('OneToOne');
     const err = await Engine.create({

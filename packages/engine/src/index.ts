@@ -47,3 +47,4 @@ export {
   type WorkerWrapperFileNames,
   workerWrapperArgv,
 } from './worker/wrapper.js';
+export * from './worker-maker/index.js';

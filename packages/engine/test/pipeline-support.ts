@@ -10,7 +10,7 @@ import { type MapType, parseQueueConfigFile, type QueueConfig } from '@harvester
 import * as testkit from '@harvester-ts/testkit';
 import { pino } from 'pino';
 import type { EngineConfigInput, ModuleImporter } from '../src/index.js';
-import * as messenger from '../src/messenger/index.js';
+import * as engine from '../src/index.js';
 import { WORKER_WRAPPER_PATH } from '../src/worker/wrapper.js';
 
 export const PRODUCE = fileURLToPath(new URL('./fixtures/pipeline/produce.sh', import.meta.url));
@@ -20,7 +20,7 @@ export const testImporter: ModuleImporter = async (specifier) => {
   if (specifier === '@harvester-ts/testkit') return testkit as unknown as Record<string, unknown>;
   if (specifier === 'misbehaving-plugins')
     return (await import('./fixtures/misbehaving-plugins.js')) as Record<string, unknown>;
-  if (specifier === '@harvester-ts/engine') return messenger as unknown as Record<string, unknown>;
+  if (specifier === '@harvester-ts/engine') return engine as unknown as Record<string, unknown>;
   throw new Error(`test importer: unknown module ${specifier}`);
 };
 

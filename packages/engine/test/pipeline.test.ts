@@ -109,6 +109,39 @@ function pipelineSuite(dbName: string, makeDb: DbFactory) {
     expect(world.batch.jobs().length).toBe(2);
   });
 
+  it(`${dbName}: ManyToOne with the engine's SimpleWorkerMaker sizes workers from their jobs`, async () => {
+    const e = await start('ManyToOne', {
+      sections: {
+        workerMaker: {
+          module: '@harvester-ts/engine',
+          name: 'SimpleWorkerMaker',
+          nJobsPerWorker: 3,
+          maxNCore: 8,
+        },
+      },
+    });
+    // pandaJob: 1 core, minRamCount 2000, maxDiskCount 5000, maxWalltime 3600 each
+    world.wms.addJobs(...[601, 602, 603, 604, 605].map((id) => pandaJob(id)));
+    await e.runUntilIdle({ timeoutMs: 90_000 });
+    expect([601, 602, 603, 604, 605].map((id) => world.wms.finalStatusOf(id))).toEqual(
+      Array(5).fill('finished'),
+    );
+    const workers = await e.db.ds.getRepository(WorkSpec).find({ order: { nJobs: 'ASC' } });
+    expect(
+      workers.map(({ nJobs, nCore, minRamCount, maxDiskCount, maxWalltime, pilotType }) => ({
+        nJobs,
+        nCore,
+        minRamCount,
+        maxDiskCount,
+        maxWalltime,
+        pilotType,
+      })),
+    ).toEqual([
+      { nJobs: 2, nCore: 2, minRamCount: 4_000, maxDiskCount: 10_000, maxWalltime: 3_600, pilotType: 'PR' },
+      { nJobs: 3, nCore: 3, minRamCount: 6_000, maxDiskCount: 15_000, maxWalltime: 3_600, pilotType: 'PR' },
+    ]);
+  });
+
   it(`${dbName}: OneToMany runs one job on several workers`, async () => {
     const e = await start('OneToMany', { nWorkersPerJob: 3 });
     world.wms.addJobs(pandaJob(301));

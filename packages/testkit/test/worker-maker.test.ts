@@ -1,11 +1,11 @@
 import { instantiatePlugin, type QueueConfigView, type WorkerMaker } from '@harvester-ts/core';
-import { makeJobSpec, TestkitWorkerMaker, testPluginContext } from '../src/index.js';
+import { createRecordingLogger, makeJobSpec, TestkitWorkerMaker, testPluginContext } from '../src/index.js';
 
 // The maker does not read the queue configuration; a minimal view is enough.
 const queue = { queueName: 'TEST_QUEUE' } as unknown as QueueConfigView;
 
-function maker(options: Record<string, unknown> = {}): Promise<WorkerMaker> {
-  return instantiatePlugin(TestkitWorkerMaker, 'workerMaker', options, testPluginContext(), {
+function maker(options: Record<string, unknown> = {}, ctx = testPluginContext()): Promise<WorkerMaker> {
+  return instantiatePlugin(TestkitWorkerMaker, 'workerMaker', options, ctx, {
     queue: 'TEST_QUEUE',
     section: 'workerMaker',
     module: '@harvester-ts/testkit',
@@ -58,6 +58,21 @@ describe('TestkitWorkerMaker', () => {
       kind: 'success',
       value: { nCore: 2, minRamCount: 2_000, maxWalltime: 600, nJobs: 0 },
     });
+  });
+
+  it('falls back on malformed job values and warns', async () => {
+    const logger = createRecordingLogger();
+    const m = await maker({ defaultNCore: 2, defaultRamPerCoreMB: 1_000 }, testPluginContext({ logger }));
+    const job = makeJobSpec({ PandaID: 9 });
+    job.nCore = null;
+    job.jobParams = { PandaID: 9, coreCount: 'abc' };
+    expect(await m.makeWorker([job], queue, 'managed', 'SCORE')).toMatchObject({
+      kind: 'success',
+      value: { nCore: 2, minRamCount: 2_000 },
+    });
+    expect(logger.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual([
+      'job 9: coreCount "abc" is not a positive integer; using defaultNCore 2',
+    ]);
   });
 
   it('refuses jobs needing more cores than maxNCore', async () => {

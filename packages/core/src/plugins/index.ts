@@ -7,3 +7,4 @@ export * from './logger.js';
 export * from './options-schema.js';
 export * from './outcome.js';
 export * from './plugin-kind.js';
+export * from './worker-sizing.js';

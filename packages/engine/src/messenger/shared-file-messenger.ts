@@ -35,6 +35,7 @@ import {
   success,
   type WorkSpec,
 } from '@harvester-ts/core';
+import { ENGINE_PLUGIN_COMPATIBILITY } from '../plugins/compatibility.js';
 import { WORKER_WRAPPER_FILE_NAMES } from '../worker/file-names.js';
 import { accessPointRoot, expandAccessPoint } from './access-point.js';
 import {
@@ -927,7 +928,7 @@ export class SharedFileMessengerInstance implements Messenger {
  */
 export const SharedFileMessenger = defineMessenger({
   name: 'SharedFileMessenger',
-  compatibility: '^0.1.0',
+  compatibility: ENGINE_PLUGIN_COMPATIBILITY,
   description:
     "Exchanges files with workers through their access point directory (Harvester's shared-file messenger).",
   options: sharedFileMessengerOptionsSchema,

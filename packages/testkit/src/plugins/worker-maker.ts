@@ -1,12 +1,16 @@
-// Makes one WorkSpec sized from its jobs.
+// Makes one WorkSpec sized from its jobs (core's sizeWorker, as the engine's SimpleWorkerMaker).
 import {
   defineWorkerMaker,
   fatal,
   type JobSpec,
   type Outcome,
+  pilotTypeOf,
   type QueueConfigView,
+  sizeWorker,
   success,
-  WorkSpec,
+  type WorkSpec,
+  workerSizeLimitProblem,
+  workSpecOfSize,
 } from '@harvester-ts/core';
 import { option, optionsSchema } from '../options-schema.js';
 import { TESTKIT_COMPATIBILITY } from './common.js';
@@ -30,25 +34,19 @@ export const testkitWorkerMakerOptions = optionsSchema({
   dynamicSizing: option.boolean(false),
 });
 
-function intParam(job: JobSpec, name: string): number | undefined {
-  const raw = job.jobParams?.[name];
-  if (raw === undefined || raw === null || raw === '' || raw === 'NULL') return undefined;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
-
 /**
- * WorkerMaker for tests: nCore is the sum of the jobs' cores (job.nCore, else coreCount, else
- * `defaultNCore`), minRamCount the sum of their minRamCount (else cores × `defaultRamPerCoreMB`),
- * maxDiskCount the sum of their maxDiskCount, maxWalltime the largest maxWalltime; jobType and
- * resourceType as given. More cores than `maxNCore` is fatal.
+ * WorkerMaker for tests, sized by core's `sizeWorker`: nCore is the sum of the jobs' cores (job.nCore,
+ * else coreCount, else `defaultNCore`), minRamCount the sum of their minRamCount (else cores ×
+ * `defaultRamPerCoreMB`), maxDiskCount and ioIntensity the sums, maxWalltime the largest;
+ * malformed job values fall back with a warning. jobType and resourceType as given. More cores
+ * than `maxNCore` is fatal. Test-only extras: `resourceReady` answers isResourceReady.
  */
 export const TestkitWorkerMaker = defineWorkerMaker({
   name: 'TestkitWorkerMaker',
   compatibility: TESTKIT_COMPATIBILITY,
   description: 'Makes workers sized from their jobs.',
   options: testkitWorkerMakerOptions,
-  create(options) {
+  create(options, ctx) {
     return {
       dynamicSizing: options.dynamicSizing,
 
@@ -58,37 +56,16 @@ export const TestkitWorkerMaker = defineWorkerMaker({
         jobType: string,
         resourceType: string,
       ): Promise<Outcome<WorkSpec>> {
-        let nCore = 0;
-        let ram = 0;
-        let disk: number | null = null;
-        let walltime: number | null = null;
-        for (const job of jobs) {
-          const cores = job.nCore ?? intParam(job, 'coreCount') ?? options.defaultNCore;
-          nCore += cores;
-          ram += intParam(job, 'minRamCount') ?? cores * options.defaultRamPerCoreMB;
-          const d = intParam(job, 'maxDiskCount');
-          if (d !== undefined) disk = (disk ?? 0) + d;
-          const w = intParam(job, 'maxWalltime');
-          if (w !== undefined) walltime = Math.max(walltime ?? 0, w);
+        const { size, problems } = sizeWorker(jobs, options);
+        for (const p of problems) {
+          ctx.logger.warn({ PandaID: p.PandaID, field: p.field, value: p.value }, p.message);
         }
-        if (jobs.length === 0) {
-          nCore = options.defaultNCore;
-          ram = nCore * options.defaultRamPerCoreMB;
-        }
-        if (options.maxNCore !== undefined && nCore > options.maxNCore) {
-          const ids = jobs.map((j) => j.PandaID).join(', ');
-          return fatal(`jobs ${ids} need ${nCore} cores, more than maxNCore ${options.maxNCore}`);
-        }
-        const worker = new WorkSpec();
-        worker.nCore = nCore;
-        worker.minRamCount = ram;
-        worker.maxDiskCount = disk;
-        worker.maxWalltime = walltime ?? options.defaultWalltimeSeconds;
+        const tooBig = workerSizeLimitProblem(size, jobs, { maxNCore: options.maxNCore });
+        if (tooBig !== undefined) return fatal(tooBig);
+        const worker = workSpecOfSize(size);
         worker.jobType = jobType;
         worker.resourceType = resourceType;
-        worker.nJobs = jobs.length;
-        worker.pilotType = null;
-        worker.ioIntensity = null;
+        worker.pilotType = pilotTypeOf(jobs[0]);
         return success(worker);
       },
 

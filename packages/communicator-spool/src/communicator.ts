@@ -1,7 +1,9 @@
 // A WMS that is a directory. Job dictionaries (PanDA format) arrive as JSON files in inbox/ and
 // are claimed by an atomic rename into claimed/; job and worker updates are written atomically
 // (tmp file + rename) to outbox/; commands come from commands/; the heartbeat goes to
-// status.json. A malformed file is moved to rejected/ with a `.error` file saying why.
+// status.json. A malformed file is moved to rejected/ with a `.error` file saying why. A job
+// whose dictionary names a computingSite is handed only to that queue.
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -28,7 +30,16 @@ import {
 } from '@harvester-ts/core';
 import { z } from 'zod';
 import { describeIssues, type SpoolCommandEntry, spoolCommandEntry, spoolCommandID } from './commands.js';
-import { describeError, errorCode, exists, freeName, listSpoolFiles, writeFileAtomic } from './files.js';
+import {
+  describeError,
+  errorCode,
+  exists,
+  freeName,
+  listSpoolFiles,
+  moveNoReplace,
+  writeFileAtomic,
+} from './files.js';
+import { InboxSiteCache, jobDictSite } from './inbox-sites.js';
 
 /** The compatibility range of @harvester-ts/core this package is built for. */
 export const SPOOL_COMPATIBILITY = '^0.1.0';
@@ -165,6 +176,14 @@ export async function ensureSpool(paths: SpoolPaths): Promise<void> {
   }
 }
 
+/** What a claimed job file turned out to be. */
+type ClaimedJobFile =
+  | { kind: 'job'; dict: JobParams; pandaID: number }
+  /** A job for another site: the inbox file was replaced between its reading and its claim. */
+  | { kind: 'elsewhere'; site: string }
+  /** Malformed: moved to rejected/. */
+  | { kind: 'rejected' };
+
 interface ParsedCommandFile {
   name: string;
   commands: (WmsCommand & { fromFile: string })[];
@@ -177,6 +196,8 @@ class SpoolSession implements Communicator {
   private readonly acked = new Map<string, Set<number>>();
   /** Serialises read-modify-write of worker-stats.json within this instance. */
   private statsChain: Promise<unknown> = Promise.resolve();
+  /** The computingSite of each inbox file, read before claiming (by name and file identity). */
+  private readonly inboxSites: InboxSiteCache;
 
   constructor(
     options: SpoolCommunicatorOptions,
@@ -184,6 +205,7 @@ class SpoolSession implements Communicator {
   ) {
     this.paths = spoolPaths(options.root);
     this.fsync = options.fsync;
+    this.inboxSites = new InboxSiteCache(this.paths.inbox);
   }
 
   private write(path: string, value: unknown): Promise<void> {
@@ -244,8 +266,14 @@ class SpoolSession implements Communicator {
     } catch (err) {
       return retryLater(`cannot list ${this.paths.inbox}: ${describeError(err)}`);
     }
+    this.inboxSites.retain(names);
     for (const name of names) {
       if (jobs.length >= request.nJobs) break;
+      // Routing: a job naming a computingSite is only for that queue; the others (and files
+      // that cannot be parsed, which the claim rejects) are for whichever queue asks.
+      const site = await this.inboxSites.siteOf(name);
+      if (site === undefined) continue; // gone: another process claimed it
+      if (site !== null && site !== request.siteName) continue; // for another queue: stays
       // Stop claiming once the host gave up on the call: what it does not receive stays claimed.
       if (call?.signal?.aborted || this.ctx.signal.aborted) break;
       const claimed = join(this.paths.claimed, name);
@@ -256,10 +284,11 @@ class SpoolSession implements Communicator {
         if (jobs.length > 0) break;
         return retryLater(`cannot claim ${name}: ${describeError(err)}`);
       }
+      this.inboxSites.forget(name);
       // The claim time, so that recovery measures how long the file has been claimed.
       const now = new Date();
       await utimes(claimed, now, now).catch(() => undefined);
-      let read: { dict: JobParams; pandaID: number } | undefined;
+      let read: ClaimedJobFile;
       try {
         read = await this.readJobFile(name, request);
       } catch (err) {
@@ -267,7 +296,11 @@ class SpoolSession implements Communicator {
         this.ctx.logger.error({ file: name, err: describeError(err) }, 'claimed job file left in claimed/');
         continue;
       }
-      if (read === undefined) continue;
+      if (read.kind === 'rejected') continue;
+      if (read.kind === 'elsewhere') {
+        await this.putBack(name, read.site, request.siteName);
+        continue;
+      }
       const { dict, pandaID } = read;
       // Canonical claimed name: found again by PandaID when the engine reports the job.
       try {
@@ -282,17 +315,53 @@ class SpoolSession implements Communicator {
     return success(jobs);
   }
 
-  /** Reads and validates claimed/<name>; a malformed file is rejected (undefined). */
-  private async readJobFile(
-    name: string,
-    request: GetJobsRequest,
-  ): Promise<{ dict: JobParams; pandaID: number } | undefined> {
+  /**
+   * Returns claimed/<name>, a job for another site, to inbox/. It is first renamed to a name of
+   * its own in claimed/, so that no other process can claim it onto that name meanwhile, then
+   * moved into inbox/ without replacing a file there (as <name>, else <name> numbered).
+   */
+  private async putBack(name: string, site: string, askedFor: string): Promise<void> {
+    const dot = name.lastIndexOf('.');
+    const stem = dot > 0 ? name.slice(0, dot) : name;
+    const parked = join(
+      this.paths.claimed,
+      `${stem}.return-${process.pid}-${randomBytes(6).toString('hex')}.json`,
+    );
+    try {
+      await rename(join(this.paths.claimed, name), parked);
+    } catch (err) {
+      this.ctx.logger.error(
+        { file: name, computingSite: site, err: describeError(err) },
+        'job file for another site left in claimed/',
+      );
+      return;
+    }
+    try {
+      const returnedAs = await moveNoReplace(parked, this.paths.inbox, name);
+      this.ctx.logger.warn(
+        { file: name, returnedAs, computingSite: site, siteName: askedFor },
+        'claimed job file is for another site (replaced after it was read): put back into the inbox',
+      );
+    } catch (err) {
+      this.ctx.logger.error(
+        { file: name, parkedAs: parked, computingSite: site, err: describeError(err) },
+        'job file for another site left in claimed/',
+      );
+    }
+  }
+
+  /**
+   * Reads and validates claimed/<name>. A malformed file is rejected; a valid dictionary for
+   * another site than the request's is reported as such (not validated further).
+   */
+  private async readJobFile(name: string, request: GetJobsRequest): Promise<ClaimedJobFile> {
+    const rejected = { kind: 'rejected' } as const;
     let text: string;
     try {
       text = await readFile(join(this.paths.claimed, name), 'utf8');
     } catch (err) {
       await this.reject(this.paths.claimed, name, `unreadable: ${describeError(err)}`);
-      return undefined;
+      return rejected;
     }
     let dict: unknown;
     let pandaID: number;
@@ -300,7 +369,19 @@ class SpoolSession implements Communicator {
       dict = JSON.parse(text) as unknown;
     } catch (err) {
       await this.reject(this.paths.claimed, name, `invalid JSON: ${describeError(err)}`);
-      return undefined;
+      return rejected;
+    }
+    // What is claimed decides, not what was read before the claim (the file may have changed).
+    const site = jobDictSite(dict);
+    if (site !== null && site !== request.siteName) return { kind: 'elsewhere', site };
+    const rawSite = (dict as { computingSite?: unknown } | null)?.computingSite;
+    if (site === null && rawSite !== undefined && rawSite !== null && typeof rawSite !== 'string') {
+      await this.reject(
+        this.paths.claimed,
+        name,
+        `invalid job dictionary: computingSite must be a string, got ${typeof rawSite}`,
+      );
+      return rejected;
     }
     try {
       // Validation only: the engine does the real mapping once the dictionary is handed out.
@@ -311,7 +392,7 @@ class SpoolSession implements Communicator {
       }).job.PandaID;
     } catch (err) {
       await this.reject(this.paths.claimed, name, `invalid job dictionary: ${describeError(err)}`);
-      return undefined;
+      return rejected;
     }
     if (!isPositiveId(pandaID)) {
       await this.reject(
@@ -319,9 +400,9 @@ class SpoolSession implements Communicator {
         name,
         `invalid job dictionary: PandaID ${pandaID} is not positive`,
       );
-      return undefined;
+      return rejected;
     }
-    return { dict: dict as JobParams, pandaID };
+    return { kind: 'job', dict: dict as JobParams, pandaID };
   }
 
   async updateJobs(jobs: JobSpec[], lockId: string): Promise<Outcome<JobUpdateAccepted>[]> {

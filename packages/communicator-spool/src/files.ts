@@ -1,7 +1,7 @@
 // File-system helpers of the spool: atomic writes (tmp file + rename), listing of spool files,
 // moves that never overwrite, and error-code checks.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The error code of a Node.js system error, if any. */
@@ -66,19 +66,54 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** `name` with `.<i>` before its extension (`x.json`, 2 → `x.2.json`); `name` itself for 0. */
+export function numberedName(name: string, i: number): string {
+  if (i === 0) return name;
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  return `${stem}.${i}${ext}`;
+}
+
 /**
  * A name in `dir` that is free now: `name` itself, else `name` with `.1`, `.2`, ... before its
  * extension (`x.json` → `x.1.json`). `alsoFree` names another suffix that must be free too (the
  * `.error` file next to a rejected file).
  */
 export async function freeName(dir: string, name: string, alsoFree?: string): Promise<string> {
-  const dot = name.lastIndexOf('.');
-  const stem = dot > 0 ? name.slice(0, dot) : name;
-  const ext = dot > 0 ? name.slice(dot) : '';
   for (let i = 0; ; i++) {
-    const candidate = i === 0 ? name : `${stem}.${i}${ext}`;
+    const candidate = numberedName(name, i);
     if (await exists(join(dir, candidate))) continue;
     if (alsoFree !== undefined && (await exists(join(dir, candidate + alsoFree)))) continue;
+    return candidate;
+  }
+}
+
+/** Errors of `link` on a file system without hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/**
+ * Moves the file `from` into `dir` as `name`, or as `name` numbered (`x.1.json`, ...) when a file
+ * of that name is there: an existing file is never replaced. The move is a hard link then the
+ * removal of `from`, so the file appears in `dir` atomically, complete, under a name nobody else
+ * had; `from` must be a name only the caller uses (during the move the file has both names).
+ * Where hard links are not supported it falls back to a rename to a name that was free just
+ * before. Returns the name used.
+ */
+export async function moveNoReplace(from: string, dir: string, name: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    const candidate = numberedName(name, i);
+    try {
+      await link(from, join(dir, candidate));
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'EEXIST') continue;
+      if (code === undefined || !NO_HARD_LINKS.has(code)) throw err;
+      const target = await freeName(dir, name);
+      await rename(from, join(dir, target));
+      return target;
+    }
+    await unlink(from);
     return candidate;
   }
 }

@@ -257,8 +257,26 @@ export class Monitor implements Agent {
             plugins.messenger.getWorkAttributes(worker, c),
           )
         : undefined;
+    // A job of a running worker may be over already (the payload ended, the wrapper has not, or
+    // other jobs of the worker still run). Its outputs are collected now, with its end: the
+    // wrapper writes the outputs before the final attributes, so the stager finds them.
+    let readFiles = false;
+    const ended = worker.jobs.filter((j) => {
+      if (BEYOND_WORKER.has(j.subStatus)) return false;
+      const reported = (attrs?.[String(j.PandaID)] ?? {}) as { jobStatus?: unknown };
+      return reported.jobStatus === 'finished' || reported.jobStatus === 'failed';
+    });
+    if (ended.length > 0) {
+      const outputs =
+        (await this.messenger(plugins, 'getFilesToStageOut', (c) =>
+          plugins.messenger.getFilesToStageOut(worker, c),
+        )) ?? {};
+      for (const job of ended)
+        this.recordOutputs(job, outputs[String(job.PandaID)] ?? [], changes, newFiles, now);
+      readFiles = true;
+    }
     await this.updateJobs(worker, status, attrs ?? {}, changes, now);
-    return { final: false, readFiles: false };
+    return { final: false, readFiles };
   }
 
   private async eventRequest(worker: WorkSpec, plugins: QueuePlugins): Promise<Partial<WorkSpec>> {
@@ -397,6 +415,8 @@ export class Monitor implements Agent {
     let otherStatuses = new Map<number, WorkerStatus[]>();
     if (worker.mapType === 'OneToMany') otherStatuses = await this.statusesOfOtherWorkers(worker);
     for (const job of worker.jobs) {
+      // Past its worker: in stage-out or over. What the worker says no longer moves it.
+      if (BEYOND_WORKER.has(job.subStatus)) continue;
       const reported = (attrs[String(job.PandaID)] ?? {}) as Record<string, unknown>;
       const mergedAttrs =
         Object.keys(reported).length > 0
@@ -444,6 +464,19 @@ export class Monitor implements Agent {
     return out;
   }
 }
+
+/** Job sub-statuses after the worker's part: stage-out, and the final ones. */
+const BEYOND_WORKER: ReadonlySet<string> = new Set([
+  'to_transfer',
+  'transferring',
+  'staged',
+  'done',
+  'failed_to_prepare',
+  'failed_to_make',
+  'failed_to_stage_out',
+  'killed',
+  'missed',
+]);
 
 function withoutMeta(attrs: Record<string, unknown>): Record<string, unknown> {
   const { metaData: _m, ...rest } = attrs;

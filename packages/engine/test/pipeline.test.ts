@@ -142,6 +142,25 @@ function pipelineSuite(dbName: string, makeDb: DbFactory) {
     ]);
   });
 
+  it(`${dbName}: a job that cannot be fed to a worker (unsafe LFN) fails; its worker-mates run`, async () => {
+    const e = await start('ManyToOne', { nJobsPerWorker: 3 });
+    const bad = { ...pandaJob(701), outFiles: '../../escaped.701.root,log.701.job.log.tgz', jobPars: 'x' };
+    world.wms.addJobs(pandaJob(702), bad, pandaJob(703));
+    await e.runUntilIdle({ timeoutMs: 90_000 });
+    expect([701, 702, 703].map((id) => world.wms.finalStatusOf(id))).toEqual([
+      'failed',
+      'finished',
+      'finished',
+    ]);
+    const job = await e.db.ds.getRepository(JobSpec).findOneByOrFail({ PandaID: 701 });
+    expect(job.subStatus).toBe('done');
+    expect(String(job.jobAttributes?.pilotErrorDiag)).toMatch(
+      /^messenger: cannot feed job 701 to worker \d+: refused path/,
+    );
+    const history = await jobPath(e, 701);
+    expect(history).toContain('failed/failed_to_make');
+  });
+
   it(`${dbName}: OneToMany runs one job on several workers`, async () => {
     const e = await start('OneToMany', { nWorkersPerJob: 3 });
     world.wms.addJobs(pandaJob(301));

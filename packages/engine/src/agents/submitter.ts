@@ -274,23 +274,7 @@ export class Submitter implements Agent {
       if (outcome.kind === 'success' && outcome.value instanceof Object) {
         made.push({ worker: outcome.value as WorkSpec, jobs });
       } else if (outcome.kind === 'fatal') {
-        for (const job of jobs) {
-          changes.job(
-            job,
-            {
-              status: 'failed',
-              subStatus: 'failed_to_make',
-              modificationTime: now,
-              endTime: now,
-              propagatorTime: DUE_NOW,
-              jobAttributes: {
-                ...(job.jobAttributes ?? {}),
-                pilotErrorDiag: `worker maker: ${outcome.diag}`.slice(0, 500),
-              },
-            },
-            outcome.diag,
-          );
-        }
+        failJobsToMake(changes, jobs, `worker maker: ${outcome.diag}`, now);
       } else {
         ctx.logger.info(
           {
@@ -359,6 +343,7 @@ export class Submitter implements Agent {
       made.length,
     );
     const ok: Made[] = [];
+    const failures = new ChangeSet();
     for (const [i, m] of made.entries()) {
       const s = setup[i]!;
       if (s.kind !== 'success') {
@@ -376,6 +361,17 @@ export class Submitter implements Agent {
             ctx.signal,
           ),
         );
+        if (fed.kind === 'fatal') {
+          // The jobs cannot be given to any worker as they are (e.g. an unsafe LFN): they fail.
+          // When the diagnostic names the job at fault, the others wait for another worker.
+          const named = m.jobs.filter((j) => new RegExp(`\\bjob ${j.PandaID}\\b`).test(fed.diag));
+          failJobsToMake(failures, named.length > 0 ? named : m.jobs, `messenger: ${fed.diag}`, ctx.now());
+          ctx.logger.warn(
+            { agent: this.name, queue, workerID: m.worker.workerID, diag: fed.diag },
+            'jobs cannot be fed to a worker; failed',
+          );
+          continue;
+        }
         if (fed.kind !== 'success') {
           ctx.logger.warn(
             { agent: this.name, queue, workerID: m.worker.workerID, diag: fed.diag },
@@ -386,6 +382,7 @@ export class Submitter implements Agent {
       }
       ok.push(m);
     }
+    await commitChanges(ctx, this.name, failures);
     return ok;
   }
 
@@ -681,4 +678,22 @@ function submittedFields(w: WorkSpec): Partial<WorkSpec> {
     workAttributes: w.workAttributes ?? null,
     logFilesToUpload: w.logFilesToUpload ?? null,
   };
+}
+
+/** Jobs no worker can be made or fed for: failed (failed_to_make) with the reason. */
+function failJobsToMake(changes: ChangeSet, jobs: JobSpec[], diag: string, now: Date): void {
+  for (const job of jobs) {
+    changes.job(
+      job,
+      {
+        status: 'failed',
+        subStatus: 'failed_to_make',
+        modificationTime: now,
+        endTime: now,
+        propagatorTime: DUE_NOW,
+        jobAttributes: { ...(job.jobAttributes ?? {}), pilotErrorDiag: diag.slice(0, 500) },
+      },
+      diag,
+    );
+  }
 }

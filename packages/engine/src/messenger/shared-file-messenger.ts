@@ -361,7 +361,10 @@ export class SharedFileMessengerInstance implements Messenger {
       prepared = jobs.map((job) => prepareJob(worker, job, this.harvesterID));
     } catch (err) {
       if (err instanceof UnsafePathError || err instanceof ShellValueError) {
-        const diag = `cannot feed jobs to worker ${worker.workerID}: ${err.message}`;
+        // Name the job: the host fails that one and lets the others of the worker go on.
+        const pandaID = (err.context as { pandaID?: unknown }).pandaID;
+        const which = typeof pandaID === 'number' ? `job ${pandaID}` : 'jobs';
+        const diag = `cannot feed ${which} to worker ${worker.workerID}: ${err.message}`;
         log.error({ err }, diag);
         return fatal(diag);
       }

@@ -1,0 +1,93 @@
+// The queues of a configuration: an inline panda_queueconfig object or a file (ours or Python
+// Harvester's), with `${dataDir}` / `${configDir}` expanded and the built-in template added.
+import { resolve } from 'node:path';
+import { parseQueueConfigFile, type QueueConfig } from '@harvester-ts/core';
+import { defaultQueues, LOCAL_TEMPLATE_NAME, localQueueTemplate } from './embedded-default.js';
+import { looksLikeHarvesterQueueConfig, mapHarvesterQueueConfig } from './harvester-modules.js';
+import { parseJsonFile } from './read-config-file.js';
+
+export interface ResolvedQueues {
+  /** Where the queues came from: a file path, `inline` or `embedded default`. */
+  source: string;
+  /** The document as parsed (after placeholders, module mapping and built-in templates). */
+  document: Record<string, unknown>;
+  queues: Record<string, QueueConfig>;
+  /** What was changed on the way (Harvester modules mapped, options dropped). */
+  notes: string[];
+}
+
+/** The app's placeholders; every other `${...}` (e.g. `${workerID}`) is left for the plugins. */
+function expandPlaceholders(value: unknown, vars: Record<string, string>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{(dataDir|configDir)\}/g, (_m, name: string) => vars[name] ?? '');
+  }
+  if (Array.isArray(value)) return value.map((v) => expandPlaceholders(v, vars));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandPlaceholders(v, vars)]));
+  }
+  return value;
+}
+
+function usesTemplate(document: Record<string, unknown>, name: string): boolean {
+  return Object.values(document).some(
+    (entry) =>
+      typeof entry === 'object' &&
+      entry !== null &&
+      (entry as { templateQueueName?: unknown }).templateQueueName === name,
+  );
+}
+
+export function resolveQueues(
+  spec: string | Record<string, unknown> | undefined,
+  dirs: { configDir: string; dataDir: string },
+): ResolvedQueues {
+  let source: string;
+  let raw: unknown;
+  if (spec === undefined) {
+    source = 'embedded default';
+    raw = defaultQueues();
+  } else if (typeof spec === 'string') {
+    source = resolve(dirs.configDir, spec);
+    raw = parseJsonFile(source, 'queue configuration');
+  } else {
+    source = 'inline';
+    raw = spec;
+  }
+  const notes: string[] = [];
+  if (looksLikeHarvesterQueueConfig(raw)) {
+    const mapped = mapHarvesterQueueConfig(raw, { source });
+    raw = mapped.document;
+    for (const m of mapped.mapped) notes.push(describeMapped(m));
+  }
+  let document = expandPlaceholders(raw, dirs) as Record<string, unknown>;
+  if (
+    typeof document === 'object' &&
+    document !== null &&
+    !Array.isArray(document) &&
+    !(LOCAL_TEMPLATE_NAME in document) &&
+    usesTemplate(document, LOCAL_TEMPLATE_NAME)
+  ) {
+    document = { [LOCAL_TEMPLATE_NAME]: localQueueTemplate(dirs.dataDir), ...document };
+  }
+  const queues = parseQueueConfigFile(document, { source }) as Record<string, QueueConfig>;
+  return { source, document, queues, notes };
+}
+
+function describeMapped(m: {
+  path: string;
+  from: string;
+  to: string;
+  dropped?: readonly string[];
+  renamed?: Readonly<Record<string, string>>;
+}): string {
+  const parts = [`${m.path}: ${m.from} → ${m.to}`];
+  if (m.renamed && Object.keys(m.renamed).length > 0) {
+    parts.push(
+      `renamed ${Object.entries(m.renamed)
+        .map(([a, b]) => `${a}→${b}`)
+        .join(', ')}`,
+    );
+  }
+  if (m.dropped && m.dropped.length > 0) parts.push(`dropped ${m.dropped.join(', ')}`);
+  return parts.join('; ');
+}

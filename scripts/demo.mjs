@@ -87,7 +87,7 @@ for (const a of added) {
     if (job.status !== want.status) problems.push(`status ${job.status}, expected ${want.status}`);
     for (const lfn of want.outputs ?? []) {
       const out = job.outputs.find((o) => o.lfn === lfn);
-      if (!out || out.status !== 'finished' || !out.url) {
+      if (out?.status !== 'finished' || !out.url) {
         problems.push(`output ${lfn} not staged`);
         continue;
       }

@@ -3,6 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { harvester, json, removeDir, tempDir } from './helpers.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON output, checked field by field
+type Json = Record<string, any>;
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Harvester's access point placeholder
+const WORKER_ID = '${workerID}';
+
 let dir: string;
 beforeEach(() => {
   dir = tempDir('cli');
@@ -13,7 +18,15 @@ describe('command line', () => {
   it('prints help with examples and exit codes; a command has its own help', async () => {
     const help = await harvester(dir, ['--help']);
     expect(help.code).toBe(0);
-    for (const c of ['run', 'jobs add', 'inspect job|worker', 'kill worker', 'config validate', 'db migrate', 'plugins']) {
+    for (const c of [
+      'run',
+      'jobs add',
+      'inspect job|worker',
+      'kill worker',
+      'config validate',
+      'db migrate',
+      'plugins',
+    ]) {
       expect(help.stdout).toContain(c);
     }
     expect(help.stdout).toContain('Exit codes');
@@ -54,7 +67,10 @@ describe('command line', () => {
   });
 
   it('adds jobs only when every one is valid, naming each problem', async () => {
-    writeFileSync(join(dir, 'good.json'), JSON.stringify({ PandaID: 5, transformation: '/bin/true', jobPars: '' }));
+    writeFileSync(
+      join(dir, 'good.json'),
+      JSON.stringify({ PandaID: 5, transformation: '/bin/true', jobPars: '' }),
+    );
     writeFileSync(join(dir, 'broken.json'), '{"PandaID": 6,');
     writeFileSync(join(dir, 'elsewhere.json'), JSON.stringify({ PandaID: 7, computingSite: 'NOWHERE' }));
     const bad = await harvester(dir, ['jobs', 'add', 'good.json', 'broken.json', 'elsewhere.json']);
@@ -73,14 +89,16 @@ describe('command line', () => {
 
 describe('configuration', () => {
   it('shows the embedded default with every default filled in', async () => {
-    const shown = await json<Record<string, any>>(dir, ['config', 'show']);
+    const shown = await json<Json>(dir, ['config', 'show']);
     expect(shown.file).toBeNull();
     expect(shown.profile).toBe('local');
     expect(shown.database).toEqual({ type: 'sqlite', path: join(dir, 'var', 'harvester.db') });
     expect(Object.keys(shown.queues)).toEqual(['local']);
     expect(shown.queues.local.submitter.module).toBe('@harvester-ts/local');
-    expect(shown.queues.local.messenger.accessPoint).toBe(join(dir, 'var', 'workers', '${workerID}'));
-    expect(shown.communicator).toEqual(expect.objectContaining({ name: 'SpoolCommunicator', root: join(dir, 'var', 'spool') }));
+    expect(shown.queues.local.messenger.accessPoint).toBe(join(dir, 'var', 'workers', WORKER_ID));
+    expect(shown.communicator).toEqual(
+      expect.objectContaining({ name: 'SpoolCommunicator', root: join(dir, 'var', 'spool') }),
+    );
     expect(shown.engine.monitor.checkIntervalMs).toBe(1000);
   });
 
@@ -106,12 +124,17 @@ describe('configuration', () => {
     const r2 = await harvester(dir, ['config', 'validate', '--json']);
     expect(r2.code).toBe(3);
     expect(JSON.parse(r2.stdout)).toEqual(expect.objectContaining({ valid: false }));
-    writeFileSync(join(dir, 'harvester.config.json'), JSON.stringify({ queues: { Q: { templateQueueName: 'LOCAL_TEMPLATE', maxWorkers: 'many' } } }));
+    writeFileSync(
+      join(dir, 'harvester.config.json'),
+      JSON.stringify({ queues: { Q: { templateQueueName: 'LOCAL_TEMPLATE', maxWorkers: 'many' } } }),
+    );
     const q = await harvester(dir, ['config', 'validate']);
     expect([q.code, q.stderr]).toEqual([3, expect.stringContaining('Q.maxWorkers')]);
     writeFileSync(
       join(dir, 'harvester.config.json'),
-      JSON.stringify({ queues: { Q: { templateQueueName: 'LOCAL_TEMPLATE', sweeper: { killGraceSeconds: 'soon' } } } }),
+      JSON.stringify({
+        queues: { Q: { templateQueueName: 'LOCAL_TEMPLATE', sweeper: { killGraceSeconds: 'soon' } } },
+      }),
     );
     const p = await harvester(dir, ['config', 'validate']);
     expect(p.code).toBe(3);
@@ -137,7 +160,10 @@ describe('configuration', () => {
       ].join('\n'),
     );
     const missing = await harvester(dir, ['config', 'show'], { DB_PASS: undefined as unknown as string });
-    expect([missing.code, missing.stderr]).toEqual([3, expect.stringContaining('database.password: environment variable DB_PASS is not set')]);
+    expect([missing.code, missing.stderr]).toEqual([
+      3,
+      expect.stringContaining('database.password: environment variable DB_PASS is not set'),
+    ]);
     const r = await harvester(dir, ['config', 'show'], { DB_PASS: 'hunter2-env-secret' });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('hunter2-env-secret');
@@ -156,18 +182,38 @@ describe('configuration', () => {
         submitter: { module: 'pandaharvester.harvestersubmitter.slurm_submitter', name: 'SlurmSubmitter' },
         monitor: { module: 'pandaharvester.harvestermonitor.slurm_monitor', name: 'SlurmMonitor' },
         sweeper: { module: 'pandaharvester.harvestersweeper.slurm_sweeper', name: 'SlurmSweeper' },
-        messenger: { module: messengerModule, name: 'SharedFileMessenger', accessPoint: '/data/${workerID}' },
-        preparator: { module: '@harvester-ts/stager-posix', name: 'PosixPreparator', storageRoot: '/storage', mode: 'direct' },
+        messenger: {
+          module: messengerModule,
+          name: 'SharedFileMessenger',
+          accessPoint: `/data/${WORKER_ID}`,
+        },
+        preparator: {
+          module: '@harvester-ts/stager-posix',
+          name: 'PosixPreparator',
+          storageRoot: '/storage',
+          mode: 'direct',
+        },
         stager: { module: '@harvester-ts/stager-posix', name: 'PosixStager', destinationRoot: '/storage' },
-        workerMaker: { module: 'pandaharvester.harvesterworkermaker.simple_worker_maker', name: 'SimpleWorkerMaker' },
+        workerMaker: {
+          module: 'pandaharvester.harvesterworkermaker.simple_worker_maker',
+          name: 'SimpleWorkerMaker',
+        },
       },
     });
     mkdirSync(join(dir, 'etc'));
-    writeFileSync(join(dir, 'etc', 'panda_queueconfig.json'), JSON.stringify(harvesterQueue('pandaharvester.harvestermessenger.shared_file_messenger')));
-    writeFileSync(join(dir, 'harvester.config.json'), JSON.stringify({ queues: './etc/panda_queueconfig.json' }));
-    const shown = await json<Record<string, any>>(dir, ['config', 'show']);
+    writeFileSync(
+      join(dir, 'etc', 'panda_queueconfig.json'),
+      JSON.stringify(harvesterQueue('pandaharvester.harvestermessenger.shared_file_messenger')),
+    );
+    writeFileSync(
+      join(dir, 'harvester.config.json'),
+      JSON.stringify({ queues: './etc/panda_queueconfig.json' }),
+    );
+    const shown = await json<Json>(dir, ['config', 'show']);
     expect(shown.profile).toBe('site');
-    expect(shown.queues.SITE_A.submitter).toEqual(expect.objectContaining({ module: '@harvester-ts/slurm', name: 'SlurmSubmitter' }));
+    expect(shown.queues.SITE_A.submitter).toEqual(
+      expect.objectContaining({ module: '@harvester-ts/slurm', name: 'SlurmSubmitter' }),
+    );
     expect(shown.queues.SITE_A.messenger.module).toBe('@harvester-ts/engine');
     expect(shown.queueNotes.join('\n')).toContain('SITE_A.submitter');
     // The Slurm package is not installed here: validation says which module is missing.
@@ -175,33 +221,46 @@ describe('configuration', () => {
     expect(v.code).toBe(3);
     expect(v.stdout).toContain("cannot find module '@harvester-ts/slurm'");
 
-    writeFileSync(join(dir, 'etc', 'panda_queueconfig.json'), JSON.stringify(harvesterQueue('pandaharvester.harvestermessenger.http_server_messenger')));
+    writeFileSync(
+      join(dir, 'etc', 'panda_queueconfig.json'),
+      JSON.stringify(harvesterQueue('pandaharvester.harvestermessenger.http_server_messenger')),
+    );
     const bad = await harvester(dir, ['config', 'show']);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('SITE_A.messenger');
   });
 
   it('prints the JSON Schemas of the configuration and of the queues', async () => {
-    const app = await json<Record<string, any>>(dir, ['config', 'schema']);
+    const app = await json<Json>(dir, ['config', 'schema']);
     expect(app.properties.queues.anyOf[1]).toEqual({ $ref: '#/definitions/QueueConfigFile' });
     expect(app.definitions.QueueConfigFile).toBeDefined();
-    const queues = await json<Record<string, any>>(dir, ['config', 'schema', '--queues']);
+    const queues = await json<Json>(dir, ['config', 'schema', '--queues']);
     expect(queues.title).toContain('queue configuration');
   });
 });
 
 it('lists the plugin packages with their plugins and their compatibility with the core', async () => {
-  const r = await json<{ core: string; packages: { module: string; configured: boolean; plugins: { kind: string; export: string; compatible: boolean }[] }[] }>(
-    dir,
-    ['plugins'],
-  );
+  const r = await json<{
+    core: string;
+    packages: {
+      module: string;
+      configured: boolean;
+      plugins: { kind: string; export: string; compatible: boolean }[];
+    }[];
+  }>(dir, ['plugins']);
   const byModule = new Map(r.packages.map((p) => [p.module, p]));
-  expect(byModule.get('@harvester-ts/local')?.plugins.map((p) => `${p.kind} ${p.export}`).sort()).toEqual([
-    'monitor LocalMonitor',
-    'submitter LocalSubmitter',
-    'sweeper LocalSweeper',
-  ]);
-  expect(byModule.get('@harvester-ts/engine')?.plugins.map((p) => p.export).sort()).toEqual(['SharedFileMessenger', 'SimpleWorkerMaker']);
+  expect(
+    byModule
+      .get('@harvester-ts/local')
+      ?.plugins.map((p) => `${p.kind} ${p.export}`)
+      .sort(),
+  ).toEqual(['monitor LocalMonitor', 'submitter LocalSubmitter', 'sweeper LocalSweeper']);
+  expect(
+    byModule
+      .get('@harvester-ts/engine')
+      ?.plugins.map((p) => p.export)
+      .sort(),
+  ).toEqual(['SharedFileMessenger', 'SimpleWorkerMaker']);
   expect(byModule.get('@harvester-ts/communicator-spool')?.configured).toBe(true);
   expect(r.packages.every((p) => p.plugins.every((x) => x.compatible))).toBe(true);
 });

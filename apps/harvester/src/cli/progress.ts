@@ -1,38 +1,14 @@
 // The terminal view of `harvester run`: counts of jobs and workers by state, redrawn in place,
 // with warnings and errors printed above it as they come.
 import type { Writable } from 'node:stream';
+import { JOB_SUB_STATUSES, WORKER_STATUSES } from '@harvester-ts/core';
 import type { StateCounts } from '../store/queries.js';
 
-const JOB_ORDER = [
-  'fetched',
-  'preparing',
-  'prepared',
-  'queued',
-  'submitted',
-  'running',
-  'to_transfer',
-  'transferring',
-  'staged',
-  'done',
-  'failed_to_prepare',
-  'failed_to_make',
-  'failed_to_stage_out',
-  'killed',
-  'missed',
-];
-const WORKER_ORDER = [
-  'pending',
-  'submitted',
-  'idle',
-  'ready',
-  'running',
-  'finished',
-  'failed',
-  'cancelled',
-  'missed',
-];
+// The pipeline order of core's lists.
+const JOB_ORDER: readonly string[] = JOB_SUB_STATUSES;
+const WORKER_ORDER: readonly string[] = WORKER_STATUSES;
 
-function line(label: string, counts: Record<string, number>, order: string[]): string {
+function line(label: string, counts: Record<string, number>, order: readonly string[]): string {
   const keys = [
     ...order.filter((k) => k in counts),
     ...Object.keys(counts).filter((k) => !order.includes(k)),

@@ -1,11 +1,9 @@
 // harvester jobs: the jobs in the database.
 import type { Command } from '../cli/command.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { print, printJson } from '../cli/io.js';
-import { formatTable } from '../cli/table.js';
 import { withStore } from '../store/open-store.js';
 import { listJobs } from '../store/queries.js';
-import { configFor, intOption, noPositionals, stringOption } from './shared.js';
+import { configFor, listFilter, noPositionals, printRows } from './shared.js';
 
 export const jobsCommand: Command = {
   name: 'jobs',
@@ -25,40 +23,26 @@ export const jobsCommand: Command = {
   json: true,
   async run(input) {
     noPositionals(input);
+    const filter = listFilter(input);
     const config = await configFor(input);
-    const limit = intOption(input, 'limit');
-    const rows = await withStore(config.database, (ds) =>
-      listJobs(ds, {
-        ...(stringOption(input, 'status') ? { status: stringOption(input, 'status') } : {}),
-        ...(stringOption(input, 'queue') ? { queue: stringOption(input, 'queue') } : {}),
-        ...(limit ? { limit } : {}),
-      }),
-    );
-    if (input.json) {
-      printJson(input.io, rows);
-      return EXIT.ok;
-    }
-    if (rows.length === 0) {
-      print(input.io, 'no jobs');
-      return EXIT.ok;
-    }
-    print(
-      input.io,
-      formatTable(
-        ['PandaID', 'queue', 'status', 'subStatus', 'exit', 'workers', 'outputs', 'diag'],
-        rows.map((j) => [
-          j.PandaID,
-          j.queue,
-          j.status,
-          j.subStatus,
-          j.exitCode,
-          j.workers.join(','),
-          j.outputs.length
-            ? `${j.outputs.filter((o) => o.status === 'finished').length}/${j.outputs.length}`
-            : '',
-          j.diag,
-        ]),
-      ),
+    const rows = await withStore(config.database, (ds) => listJobs(ds, filter));
+    printRows(
+      input,
+      rows,
+      'no jobs',
+      ['PandaID', 'queue', 'status', 'subStatus', 'exit', 'workers', 'outputs', 'diag'],
+      (j) => [
+        j.PandaID,
+        j.queue,
+        j.status,
+        j.subStatus,
+        j.exitCode,
+        j.workers.join(','),
+        j.outputs.length
+          ? `${j.outputs.filter((o) => o.status === 'finished').length}/${j.outputs.length}`
+          : '',
+        j.diag,
+      ],
     );
     return EXIT.ok;
   },

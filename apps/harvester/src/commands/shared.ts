@@ -3,6 +3,8 @@
 
 import type { CommandInput } from '../cli/command.js';
 import { UsageError } from '../cli/exit-codes.js';
+import { print, printJson } from '../cli/io.js';
+import { formatTable } from '../cli/table.js';
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
 
 export function configFor(input: CommandInput, file?: string): Promise<ResolvedConfig> {
@@ -41,4 +43,25 @@ export function noPositionals(input: CommandInput): void {
   if (input.positionals.length > 0) {
     throw new UsageError(`unexpected argument '${input.positionals[0]}'`);
   }
+}
+
+/** Prints rows as JSON (--json) or as a table, or `none` when there are none. */
+export function printRows<T>(
+  input: CommandInput,
+  rows: T[],
+  none: string,
+  headers: string[],
+  cells: (row: T) => (string | number | null | undefined)[],
+): void {
+  if (input.json) printJson(input.io, rows);
+  else if (rows.length === 0) print(input.io, none);
+  else print(input.io, formatTable(headers, rows.map(cells)));
+}
+
+/** The --status, --queue and --limit filters of the listing commands. */
+export function listFilter(input: CommandInput): { status?: string; queue?: string; limit?: number } {
+  const status = stringOption(input, 'status');
+  const queue = stringOption(input, 'queue');
+  const limit = intOption(input, 'limit');
+  return { ...(status ? { status } : {}), ...(queue ? { queue } : {}), ...(limit ? { limit } : {}) };
 }

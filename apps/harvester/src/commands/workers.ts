@@ -1,11 +1,9 @@
 // harvester workers: the workers in the database.
 import type { Command } from '../cli/command.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { print, printJson } from '../cli/io.js';
-import { formatTable } from '../cli/table.js';
 import { withStore } from '../store/open-store.js';
 import { listWorkers } from '../store/queries.js';
-import { configFor, intOption, noPositionals, stringOption } from './shared.js';
+import { configFor, listFilter, noPositionals, printRows } from './shared.js';
 
 export const workersCommand: Command = {
   name: 'workers',
@@ -21,39 +19,25 @@ export const workersCommand: Command = {
   json: true,
   async run(input) {
     noPositionals(input);
+    const filter = listFilter(input);
     const config = await configFor(input);
-    const limit = intOption(input, 'limit');
-    const rows = await withStore(config.database, (ds) =>
-      listWorkers(ds, {
-        ...(stringOption(input, 'status') ? { status: stringOption(input, 'status') } : {}),
-        ...(stringOption(input, 'queue') ? { queue: stringOption(input, 'queue') } : {}),
-        ...(limit ? { limit } : {}),
-      }),
-    );
-    if (input.json) {
-      printJson(input.io, rows);
-      return EXIT.ok;
-    }
-    if (rows.length === 0) {
-      print(input.io, 'no workers');
-      return EXIT.ok;
-    }
-    print(
-      input.io,
-      formatTable(
-        ['workerID', 'queue', 'status', 'batchID', 'cores', 'jobs', 'exit', 'kill', 'diag'],
-        rows.map((w) => [
-          w.workerID,
-          w.queue,
-          w.status,
-          w.batchID,
-          w.nCore,
-          w.jobs.join(','),
-          w.nativeExitCode,
-          w.killRequested ? 'requested' : '',
-          w.diag,
-        ]),
-      ),
+    const rows = await withStore(config.database, (ds) => listWorkers(ds, filter));
+    printRows(
+      input,
+      rows,
+      'no workers',
+      ['workerID', 'queue', 'status', 'batchID', 'cores', 'jobs', 'exit', 'kill', 'diag'],
+      (w) => [
+        w.workerID,
+        w.queue,
+        w.status,
+        w.batchID,
+        w.nCore,
+        w.jobs.join(','),
+        w.nativeExitCode,
+        w.killRequested ? 'requested' : '',
+        w.diag,
+      ],
     );
     return EXIT.ok;
   },

@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../cli/exit-codes.js';
 import { printJson } from '../cli/io.js';
 import { alertStream, ProgressDisplay, renderProgress } from '../cli/progress.js';
 import { dataLayout } from '../config/embedded-default.js';
+import { type HttpServer, startHttpServer } from '../http/server.js';
 import { createEngine } from '../runtime/create-engine.js';
 import { createLogger } from '../runtime/logger.js';
 import { type RunMode, runLoop } from '../runtime/run-loop.js';
@@ -81,11 +82,37 @@ export const runCommand: Command = {
     };
 
     const engine = await createEngine(config, logger);
+    const startedAt = Date.now();
+    let http: HttpServer | undefined;
+    if (config.http.enabled) {
+      try {
+        http = await startHttpServer({
+          config: config.http,
+          ds: engine.db.ds,
+          db: engine.db,
+          identity: engine.identity,
+          logger,
+          startedAt: new Date(startedAt),
+        });
+      } catch (err) {
+        // Nothing ran yet: stop the engine (leases, database) and say why.
+        logger.error({ err }, 'cannot start the HTTP API');
+        await engine.stop();
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
+        throw err;
+      }
+      logger.info(
+        {
+          url: http.url,
+          stateChanges: config.http.token ? 'with the bearer token' : 'refused (no http.token)',
+        },
+        'HTTP API listening',
+      );
+    }
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const startedAt = Date.now();
     const queues = Object.keys(config.queues);
-    const header = `harvester ${config.harvesterId} · ${queues.length === 1 ? `queue ${queues[0]}` : `${queues.length} queues`} · ${config.database.type === 'sqlite' ? config.database.path : `mysql ${config.database.host ?? ''}`}`;
+    const header = `harvester ${config.harvesterId} · ${queues.length === 1 ? `queue ${queues[0]}` : `${queues.length} queues`} · ${config.database.type === 'sqlite' ? config.database.path : `mysql ${config.database.host ?? ''}`}${http ? ` · ${http.url}` : ''}`;
     logger.info(
       {
         mode,
@@ -93,6 +120,7 @@ export const runCommand: Command = {
         dataDir: config.dataDir,
         configFile: config.file ?? 'embedded default',
         instance: engine.identity.instance,
+        ...(http ? { http: http.url } : {}),
       },
       'harvester started',
     );
@@ -123,6 +151,8 @@ export const runCommand: Command = {
       clearInterval(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // Before the engine stops and its database closes: requests in flight finish first.
+      await http?.close();
     }
     const counts = await stateCounts(engine.db.ds);
     if (display) {

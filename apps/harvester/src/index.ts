@@ -28,6 +28,7 @@ export {
 } from './config/load-config.js';
 export { CONFIG_FILE_NAMES, findConfigFile } from './config/read-config-file.js';
 export { redactSecrets, resolveSecrets } from './config/secrets.js';
+export { type HttpServer, startHttpServer } from './http/server.js';
 export { createEngine } from './runtime/create-engine.js';
 export { appImporter } from './runtime/plugin-importer.js';
 export { type RunMode, type RunOutcome, runLoop } from './runtime/run-loop.js';

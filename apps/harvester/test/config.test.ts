@@ -32,7 +32,7 @@ it('finds --config, then $HARVESTER_CONFIG, then harvester.config.* in the direc
   );
 });
 
-it('resolves paths against the file, expands ${dataDir} and ${configDir}, and adds LOCAL_TEMPLATE when used', async () => {
+it('resolves paths against the file, expands the dataDir and configDir placeholders, and adds LOCAL_TEMPLATE when used', async () => {
   mkdirSync(join(dir, 'etc'));
   writeFileSync(
     join(dir, 'etc', 'harvester.config.json'),
@@ -57,7 +57,7 @@ it('resolves paths against the file, expands ${dataDir} and ${configDir}, and ad
   );
   // The messenger placeholder is left for the plugin.
   const messenger = (c.queues.A as unknown as Record<string, Record<string, unknown>>).messenger!;
-  expect(messenger.accessPoint).toBe(join(dir, 'state', 'workers', '$' + '{workerID}'));
+  expect(messenger.accessPoint).toBe(join(dir, 'state', 'workers', `$${'{workerID}'}`));
   expect(c.profile).toBe('site');
 });
 

@@ -355,6 +355,15 @@ describe('bad requests', () => {
     ]);
   });
 
+  it('403 for a Host that is not a loopback name while listening on loopback (DNS rebinding)', async () => {
+    const evil = await call(api.url, '/jobs', { headers: { Host: 'attacker.example:25080' } });
+    expect(evil.status).toBe(403);
+    expect(evil.json.error).toContain('host attacker.example:25080 is not served');
+    for (const host of ['localhost:1234', '127.0.0.1', '[::1]:8080']) {
+      expect((await call(api.url, '/health', { headers: { Host: host } })).status).toBe(200);
+    }
+  });
+
   it('404 for an unknown path, whatever the method', async () => {
     for (const [method, path] of [
       ['GET', '/'],

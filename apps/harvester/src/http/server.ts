@@ -146,6 +146,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.end(text);
   }
 
+  // On a loopback address only loopback names are answered: a web page that rebinds its own
+  // DNS name to 127.0.0.1 must not read the API through the operator's browser.
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host) || config.host.startsWith('127.');
+  function checkHost(host: string | undefined): void {
+    if (!loopback) return;
+    const name = (host ?? '')
+      .replace(/:\d+$/, '')
+      .replace(/^\[(.*)\]$/, '$1')
+      .toLowerCase();
+    if (!['localhost', '127.0.0.1', '::1'].includes(name) && !name.startsWith('127.')) {
+      throw new HttpError(
+        403,
+        `host ${shown(host ?? '(none)')} is not served: this API answers loopback names only`,
+      );
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const began = performance.now();
     const method = req.method ?? 'GET';
@@ -154,6 +171,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     let path = q === -1 ? url : url.slice(0, q);
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     try {
+      checkHost(req.headers.host);
       let route: Route | undefined;
       let params: string[] = [];
       for (const r of ROUTES) {

@@ -7,6 +7,7 @@ import {
   ConfigError,
   type ConfigIssue,
   dottedPath,
+  editDistance,
   PLUGIN_SECTIONS,
   type PluginSectionName,
 } from '@harvester-ts/core';
@@ -419,25 +420,6 @@ function sectionLabel(section: HarvesterSectionName): string {
   if (section === 'workerMaker') return 'worker maker';
   if (section === 'credmanagers') return 'credential manager';
   return section.replace('_', ' ');
-}
-
-/** Optimal string alignment distance, for "did you mean" hints on Harvester class paths. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!;
-      const prev = d[i - 1]!;
-      let best = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      }
-      row[j] = best;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   TRUE_PILOT_NO_HEARTBEAT,
   WORKER_LIMIT_KEYS,
 } from './fields.js';
+export { closestMatch, didYouMean, editDistance } from './did-you-mean.js';
 export { type QueueConfigFile, queueConfigFileSchema } from './file.js';
 export { dottedPath, type FormatIssuesOptions, formatIssues } from './issues.js';
 export { queueConfigJsonSchema } from './json-schema.js';

@@ -2,7 +2,15 @@
 // then it runs to the end. The WMS and the batch system live in files (they survive the kills).
 // Every job must end exactly once, and no batch job may be submitted twice.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,7 +121,11 @@ describe('crash safety', () => {
     expect(ids.filter((id) => !finals.get(id)!.has('finished'))).toEqual([]);
 
     // No batch job submitted twice: names are unique and each job ran in one batch job.
-    const subs = lines<{ name: string; pandaIDs: number[] }>(join(root, 'batch', 'submissions.jsonl'));
+    // The batch system's record: one file per accepted batch job.
+    const jobsDir = join(root, 'batch', 'jobs');
+    const subs = readdirSync(jobsDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(jobsDir, f), 'utf8')) as { name: string; pandaIDs: number[] });
     expect(subs.length).toBe(new Set(subs.map((s) => s.name)).size);
     const perJob = new Map<number, number>();
     for (const s of subs) for (const id of s.pandaIDs) perJob.set(id, (perJob.get(id) ?? 0) + 1);

@@ -1,5 +1,7 @@
 // Queue configuration: Harvester's panda_queueconfig.json semantics as zod schemas, template
 // resolution, validation with dotted issue paths, and the JSON Schema of the file format.
+
+export { closestMatch, didYouMean, editDistance } from './did-you-mean.js';
 export {
   JOB_LIMIT_KEYS,
   NO_HEARTBEAT_STATUSES,
@@ -12,7 +14,6 @@ export {
   TRUE_PILOT_NO_HEARTBEAT,
   WORKER_LIMIT_KEYS,
 } from './fields.js';
-export { closestMatch, didYouMean, editDistance } from './did-you-mean.js';
 export { type QueueConfigFile, queueConfigFileSchema } from './file.js';
 export { dottedPath, type FormatIssuesOptions, formatIssues } from './issues.js';
 export { queueConfigJsonSchema } from './json-schema.js';

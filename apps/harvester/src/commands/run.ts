@@ -147,6 +147,13 @@ export const runCommand: Command = {
         timeoutMs: (timeoutS ?? 600) * 1_000,
         signal: controller.signal,
       });
+    } catch (err) {
+      // The loop itself broke (e.g. the database went away): stop cleanly, then say why.
+      await http?.close();
+      await engine.stop().catch(() => undefined);
+      logger.error({ err }, 'harvester stopped on an error');
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      throw err;
     } finally {
       clearInterval(timer);
       process.off('SIGINT', onSignal);

@@ -3,6 +3,9 @@
 #   bash scripts/services.sh up mariadb [...]     install if needed, start, wait until ready
 #   bash scripts/services.sh down mariadb [...]   stop
 #   bash scripts/services.sh status               what is running
+#   bash scripts/services.sh stop-slurmctld       stop only Slurm's controller (jobs keep running)
+#   bash scripts/services.sh start-slurmctld      start it again, wait until it answers and the node is up
+#   bash scripts/services.sh restart-slurmctld    both (tests: "slurmctld goes away during monitoring")
 # Idempotent: a service that is already up is left as it is. Needs root (apt-get, daemons).
 set -euo pipefail
 
@@ -92,8 +95,205 @@ busybox_up() {
 busybox_down() { :; }
 busybox_status() { if command -v busybox >/dev/null 2>&1; then echo "busybox: installed"; else echo "busybox: missing"; fi; }
 
+# ---- Slurm (one-node cluster: munged, slurmctld, slurmd, all on this machine) ---------------
+# Slurm 22.05 from Debian. Everything runs as root (SlurmUser=root); munged runs as user munge.
+# No slurmdbd: `sacct` answers "Slurm accounting storage is disabled"; finished jobs stay visible in
+# `squeue -t all` / `scontrol show job` for MinJobAge seconds.
+SLURM_CONF=/etc/slurm/slurm.conf
+SLURM_MARK='# harvester-ts scripts/services.sh: one-node Slurm for tests (delete this line to keep your own edits)'
+SLURMCTLD_PID=/run/slurmctld.pid
+SLURMD_PID=/run/slurmd.pid
+MUNGED_PID=/run/munge/munged.pid
+export PATH="$PATH:/usr/sbin:/sbin"
+
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+stop_pidfile() { # stop_pidfile <pidfile> <name>: SIGTERM, wait up to 30 s, then SIGKILL
+  local pidfile=$1 name=$2 pid i
+  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  pid=$(cat "$pidfile")
+  kill "$pid" 2>/dev/null || true
+  for ((i = 0; i < 120; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  if kill -0 "$pid" 2>/dev/null; then log "$name ($pid) ignored SIGTERM; killing it"; kill -9 "$pid" 2>/dev/null || true; fi
+  rm -f "$pidfile"
+  log "$name stopped"
+}
+
+munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+slurmctld_ok() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
+# Every node answers and can take jobs: idle, mixed or allocated (no '*' = not responding, no drain).
+slurm_nodes_ok() {
+  local states
+  states=$(sinfo -h -N -o '%T' 2>/dev/null) || return 1
+  [ -n "$states" ] && ! grep -qvE '^(idle|mixed|allocated|completing|planned)$' <<<"$states"
+}
+
+slurm_conf_text() {
+  local host cpus mem_mb ctld_host node_addr=''
+  host=$(hostname -s)
+  cpus=$(nproc)
+  # slurmd drains a node whose RealMemory exceeds what it finds: stay 5% below MemTotal.
+  mem_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 * 0.95 }' /proc/meminfo)
+  ctld_host=$host
+  if ! getent hosts "$host" >/dev/null 2>&1; then ctld_host="$host(127.0.0.1)"; node_addr=' NodeAddr=127.0.0.1'; fi
+  cat <<CONF
+$SLURM_MARK
+# Written by 'bash scripts/services.sh up slurm'; rewritten there when the machine changes.
+ClusterName=harvester
+SlurmctldHost=$ctld_host
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+MpiDefault=none
+MailProg=/bin/true
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SelectType=select/cons_tres
+# Cores only: --mem is checked against the node's RealMemory at submission, not reserved per job.
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+# Tests want quick turnarounds: schedule often, kill soon after SIGTERM, return a node that comes
+# back to service by itself, keep finished jobs visible for 5 minutes.
+SchedulerParameters=sched_interval=5,bf_interval=5
+MessageTimeout=5
+KillWait=5
+MinJobAge=300
+ReturnToService=2
+SlurmctldTimeout=60
+SlurmdTimeout=60
+SlurmctldPort=6817
+SlurmdPort=6818
+StateSaveLocation=/var/spool/slurmctld
+SlurmdSpoolDir=/var/spool/slurmd
+SlurmctldPidFile=$SLURMCTLD_PID
+SlurmdPidFile=$SLURMD_PID
+SlurmctldLogFile=/var/log/slurm/slurmctld.log
+SlurmdLogFile=/var/log/slurm/slurmd.log
+SlurmctldDebug=info
+SlurmdDebug=info
+NodeName=$host$node_addr CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+# For time-limit tests: jobs asking for more than 2 minutes pend here (Reason=PartitionTimeLimit).
+PartitionName=short Nodes=$host Default=NO MaxTime=2 State=UP OverSubscribe=FORCE:4
+CONF
+}
+
+munged_up() {
+  if munge_ok; then log "munged already running"; return 0; fi
+  install -d -o munge -g munge -m 0700 /etc/munge
+  if [ ! -s /etc/munge/munge.key ]; then
+    log "creating /etc/munge/munge.key"
+    dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+  fi
+  chown munge:munge /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key
+  install -d -o munge -g munge -m 0755 /run/munge
+  install -d -o munge -g munge -m 0700 /var/log/munge
+  install -d -o munge -g munge -m 0711 /var/lib/munge
+  log "starting munged (as user munge)"
+  runuser -u munge -- munged >"$state/munged.out" 2>&1 || { cat "$state/munged.out" >&2; die "munged did not start"; }
+  touch "$state/munged.ours"
+  wait_for 20 munged munge_ok
+}
+
+slurmctld_start() {
+  if pid_alive "$SLURMCTLD_PID" && slurmctld_ok; then log "slurmctld already running"; return 0; fi
+  mkdir -p /var/spool/slurmctld /var/log/slurm
+  log "starting slurmctld (log /var/log/slurm/slurmctld.log)"
+  # Without -c it recovers its saved state: jobs submitted before a stop are still known.
+  slurmctld >"$state/slurmctld.out" 2>&1 || { cat "$state/slurmctld.out" >&2; die "slurmctld did not start"; }
+  wait_for 60 slurmctld slurmctld_ok
+}
+
+slurmd_start() {
+  if pid_alive "$SLURMD_PID"; then log "slurmd already running"; return 0; fi
+  mkdir -p /var/spool/slurmd /var/log/slurm
+  log "starting slurmd (log /var/log/slurm/slurmd.log)"
+  slurmd >"$state/slurmd.out" 2>&1 || { cat "$state/slurmd.out" >&2; die "slurmd did not start"; }
+}
+
+# Waits until the node takes jobs; a node that comes up down or drained (e.g. after an unclean stop)
+# is resumed once.
+slurm_wait_nodes() {
+  local i nodes
+  for ((i = 0; i < 120; i++)); do
+    slurm_nodes_ok && return 0
+    if [ $i -eq 20 ] || [ $i -eq 60 ]; then
+      nodes=$(sinfo -h -N -o '%N %T' 2>/dev/null | awk '$2 ~ /^(down|drain|drained|draining|fail)/ { print $1 }' | paste -sd, -)
+      if [ -n "$nodes" ]; then
+        log "node $nodes is $(sinfo -h -N -o '%T %E' | head -n 1); resuming it"
+        scontrol update nodename="$nodes" state=resume || true
+      fi
+    fi
+    sleep 0.5
+  done
+  sinfo -N -l >&2 || true
+  die "the Slurm node did not become idle within 60s"
+}
+
+slurm_up() {
+  apt_install munge slurm-wlm
+  munged_up
+  mkdir -p /etc/slurm
+  local want changed=0
+  want=$(slurm_conf_text)
+  if [ -e "$SLURM_CONF" ] && [ "$(head -n 1 "$SLURM_CONF")" != "$SLURM_MARK" ]; then
+    log "$SLURM_CONF was not written by this script: using it as it is"
+  elif [ "$(cat "$SLURM_CONF" 2>/dev/null)" != "$want" ]; then
+    log "writing $SLURM_CONF"
+    printf '%s\n' "$want" >"$SLURM_CONF.tmp" && mv "$SLURM_CONF.tmp" "$SLURM_CONF"
+    changed=1
+  fi
+  if [ $changed -eq 1 ] && { pid_alive "$SLURMCTLD_PID" || pid_alive "$SLURMD_PID"; }; then
+    log "slurm.conf changed: restarting the daemons"
+    stop_pidfile "$SLURMD_PID" slurmd
+    stop_pidfile "$SLURMCTLD_PID" slurmctld
+  fi
+  slurmctld_start
+  slurmd_start
+  slurm_wait_nodes
+  # Smoke test: a batch job and a job step run to completion.
+  timeout 60 sbatch --wait --quiet --chdir=/tmp --output=/dev/null --job-name=services-smoke --wrap true \
+    || die "slurm: the smoke job 'sbatch --wait --wrap true' failed"
+  timeout 60 srun -N1 --job-name=services-smoke true || die "slurm: 'srun -N1 true' failed"
+  log "slurm ready: $(sinfo -h -o '%R %D node(s) %c CPUs %m MB %T' | paste -sd';' -) ($(sinfo -V))"
+}
+
+slurm_down() {
+  stop_pidfile "$SLURMD_PID" slurmd
+  stop_pidfile "$SLURMCTLD_PID" slurmctld
+  if [ -e "$state/munged.ours" ]; then
+    stop_pidfile "$MUNGED_PID" munged
+    rm -f "$state/munged.ours"
+  fi
+}
+
+slurm_status() {
+  local ctld=down slurmd=down node=''
+  command -v slurmctld >/dev/null 2>&1 || { echo "slurm: not installed"; return 0; }
+  slurmctld_ok && ctld=up
+  pid_alive "$SLURMD_PID" && slurmd=up
+  [ $ctld = up ] && node=", node $(sinfo -h -N -o '%N %T' 2>/dev/null | sort -u | paste -sd, -)"
+  if [ $ctld = up ] && [ $slurmd = up ]; then
+    echo "slurm: up$node"
+  elif [ $ctld = down ] && [ $slurmd = down ]; then
+    echo "slurm: down"
+  else
+    echo "slurm: slurmctld $ctld, slurmd $slurmd$node"
+  fi
+}
+
+# Tests that need the controller gone for a while (jobs keep running under slurmd meanwhile).
+stop_slurmctld() { stop_pidfile "$SLURMCTLD_PID" slurmctld; }
+start_slurmctld() {
+  slurmctld_start
+  slurm_wait_nodes
+  log "slurmctld up"
+}
+
 # ---- dispatch -------------------------------------------------------------------------------
-known="mariadb busybox"
+known="mariadb busybox slurm"
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -104,5 +304,8 @@ case "$cmd" in
     done
     ;;
   status) for s in $known; do "${s}_status"; done ;;
-  *) die "usage: $0 up|down|status [service...]  (services: $known)" ;;
+  stop-slurmctld) stop_slurmctld ;;
+  start-slurmctld) start_slurmctld ;;
+  restart-slurmctld) stop_slurmctld && start_slurmctld ;;
+  *) die "usage: $0 up|down|status [service...] | stop-slurmctld|start-slurmctld|restart-slurmctld  (services: $known)" ;;
 esac

@@ -9,3 +9,4 @@ export {
 } from './mariadb.js';
 export { type PrivateMariaDb, privateMariaDbAvailable, startPrivateMariaDb } from './private-mariadb.js';
 export { describeWithService, servicesRequired } from './services.js';
+export { probeSlurm, startSlurmctld, stopSlurmctld } from './slurm.js';

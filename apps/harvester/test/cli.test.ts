@@ -216,10 +216,16 @@ describe('configuration', () => {
     );
     expect(shown.queues.SITE_A.messenger.module).toBe('@harvester-ts/engine');
     expect(shown.queueNotes.join('\n')).toContain('SITE_A.submitter');
-    // The Slurm package is not installed here: validation says which module is missing.
+    // Every mapped plugin loads (the Slurm submitter gets the app's worker wrapper as executable).
     const v = await harvester(dir, ['config', 'validate']);
-    expect(v.code).toBe(3);
-    expect(v.stdout).toContain("cannot find module '@harvester-ts/slurm'");
+    expect([v.code, v.stdout]).toEqual([
+      0,
+      expect.stringContaining('ok   SITE_A.submitter: @harvester-ts/slurm SlurmSubmitter'),
+    ]);
+    expect(shown.queues.SITE_A.submitter.executable).toEqual([
+      'sh',
+      expect.stringMatching(/harvester-worker\.sh$/),
+    ]);
 
     writeFileSync(
       join(dir, 'etc', 'panda_queueconfig.json'),

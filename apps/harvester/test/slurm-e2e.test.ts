@@ -3,7 +3,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKER_WRAPPER_PATH } from '@harvester-ts/engine';
 import { rucioPath } from '@harvester-ts/stager-posix';
 import { describeWithService, probeSlurm } from '@harvester-ts/test-support';
 import { adler32Hex, harvester, json, outboxRecords, removeDir, shellJob, tempDir } from './helpers.js';
@@ -46,7 +45,6 @@ describeWithService(
             submitter: {
               module: '@harvester-ts/slurm',
               name: 'SlurmSubmitter',
-              executable: ['sh', WORKER_WRAPPER_PATH],
               partition: 'debug',
             },
             monitor: { module: '@harvester-ts/slurm', name: 'SlurmMonitor' },

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
-import { type EngineConfigInput, WORKER_WRAPPER_PATH } from '@harvester-ts/engine';
+import type { EngineConfigInput } from '@harvester-ts/engine';
 
 /** The queue the embedded default defines, and the built-in template it is made from. */
 export const DEFAULT_QUEUE_NAME = 'local';
@@ -57,12 +57,8 @@ export function localQueueTemplate(dataDir: string): Record<string, unknown> {
     maxWorkers: slots,
     nQueueLimitWorker: slots,
     nQueueLimitJob: 10 * slots,
-    submitter: {
-      module: '@harvester-ts/local',
-      name: 'LocalSubmitter',
-      executable: ['sh', WORKER_WRAPPER_PATH],
-      maxCores: slots,
-    },
+    // The submitter's executable (the engine's worker wrapper) is added by the queue loading.
+    submitter: { module: '@harvester-ts/local', name: 'LocalSubmitter', maxCores: slots },
     monitor: { module: '@harvester-ts/local', name: 'LocalMonitor' },
     sweeper: { module: '@harvester-ts/local', name: 'LocalSweeper', killGraceSeconds: 10 },
     preparator: {

@@ -2,6 +2,7 @@
 // Harvester's), with `${dataDir}` / `${configDir}` expanded and the built-in template added.
 import { resolve } from 'node:path';
 import { parseQueueConfigFile, type QueueConfig } from '@harvester-ts/core';
+import { WORKER_WRAPPER_PATH } from '@harvester-ts/engine';
 import { defaultQueues, LOCAL_TEMPLATE_NAME, localQueueTemplate } from './embedded-default.js';
 import { looksLikeHarvesterQueueConfig, mapHarvesterQueueConfig } from './harvester-modules.js';
 import { parseJsonFile } from './read-config-file.js';
@@ -69,8 +70,35 @@ export function resolveQueues(
   ) {
     document = { [LOCAL_TEMPLATE_NAME]: localQueueTemplate(dirs.dataDir), ...document };
   }
-  const queues = parseQueueConfigFile(document, { source }) as Record<string, QueueConfig>;
+  const queues = withWorkerWrapper(parseQueueConfigFile(document, { source }) as Record<string, QueueConfig>);
   return { source, document, queues, notes };
+}
+
+/**
+ * Submitters of the batch-system packages run the engine's worker wrapper; they take its argv as
+ * `executable` (a plugin never imports the engine). Where a queue does not say, it is this app's
+ * wrapper — what an operator (or a mapped Harvester configuration) means.
+ */
+export const WRAPPER_SUBMITTER_MODULES: readonly string[] = [
+  '@harvester-ts/local',
+  '@harvester-ts/slurm',
+  '@harvester-ts/htcondor',
+  '@harvester-ts/docker',
+];
+
+function withWorkerWrapper(queues: Record<string, QueueConfig>): Record<string, QueueConfig> {
+  for (const queue of Object.values(queues)) {
+    const q = queue as unknown as { submitter?: Record<string, unknown> };
+    const submitter = q.submitter;
+    if (
+      submitter &&
+      WRAPPER_SUBMITTER_MODULES.includes(String(submitter.module)) &&
+      submitter.executable === undefined
+    ) {
+      q.submitter = { ...submitter, executable: ['sh', WORKER_WRAPPER_PATH] };
+    }
+  }
+  return queues;
 }
 
 function describeMapped(m: {

@@ -6,6 +6,9 @@
 #   bash scripts/services.sh stop-slurmctld       stop only Slurm's controller (jobs keep running)
 #   bash scripts/services.sh start-slurmctld      start it again, wait until it answers and the node is up
 #   bash scripts/services.sh restart-slurmctld    both (tests: "slurmctld goes away during monitoring")
+#   bash scripts/services.sh stop-dockerd         stop only dockerd (containers keep running: live-restore)
+#   bash scripts/services.sh start-dockerd        start it again, wait until it answers
+#   bash scripts/services.sh restart-dockerd      both (tests: "the engine restarts during monitoring")
 # Idempotent: a service that is already up is left as it is. Needs root (apt-get, daemons).
 set -euo pipefail
 
@@ -292,8 +295,156 @@ start_slurmctld() {
   log "slurmctld up"
 }
 
+# ---- Docker Engine (dockerd from Debian's docker.io; the test image is imported, no registry) ----
+# dockerd starts and supervises its own containerd (under /run/docker/containerd); its settings live
+# in $state/dockerd.json (not /etc/docker/daemon.json, which stays the machine's own). live-restore
+# keeps containers running while dockerd is stopped or restarted (stop-dockerd / restart-dockerd).
+DOCKER_IMAGE=harvester-test/busybox:latest
+DOCKER_RECIPE_LABEL=org.harvester-ts.recipe
+DOCKERD_PID=/run/docker.pid
+
+docker_ok() { timeout 10 docker info >/dev/null 2>&1; }
+
+dockerd_config_text() {
+  cat <<'JSON'
+{
+  "live-restore": true,
+  "storage-driver": "overlay2",
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+  "log-driver": "json-file",
+  "log-opts": { "max-size": "10m", "max-file": "2" }
+}
+JSON
+}
+
+dockerd_start() {
+  if docker_ok; then
+    pid_alive "$DOCKERD_PID" || log "dockerd answers but was not started by this script (no $DOCKERD_PID): using it as it is"
+    log "dockerd already running"
+    return 0
+  fi
+  local want
+  want=$(dockerd_config_text)
+  [ "$(cat "$state/dockerd.json" 2>/dev/null)" = "$want" ] || printf '%s\n' "$want" >"$state/dockerd.json"
+  log "starting dockerd (log $state/dockerd.log)"
+  # Own session: a test runner killing its process group does not take the engine with it.
+  setsid nohup dockerd --config-file "$state/dockerd.json" --pidfile "$DOCKERD_PID" \
+    >>"$state/dockerd.log" 2>&1 </dev/null &
+  local i
+  for ((i = 0; i < 240; i++)); do
+    docker_ok && return 0
+    if ! kill -0 $! 2>/dev/null; then tail -20 "$state/dockerd.log" >&2; die "dockerd exited while starting"; fi
+    sleep 0.25
+  done
+  tail -20 "$state/dockerd.log" >&2
+  die "dockerd did not answer 'docker info' within 60s"
+}
+
+# Writes the test image's root filesystem as a reproducible tarball to $1: busybox (Debian's
+# busybox-static) with every applet linked in /bin, /usr/bin and /sbin pointing at /bin, /tmp, and
+# /etc/passwd with root and nobody.
+docker_rootfs_tar() {
+  local out=$1 root a
+  root=$(mktemp -d "$state/rootfs.XXXXXX")
+  mkdir -p "$root"/{bin,etc,tmp,var/tmp,root,home,proc,sys,dev,usr}
+  chmod 1777 "$root/tmp" "$root/var/tmp"
+  chmod 0700 "$root/root"
+  ln -s ../bin "$root/usr/bin"
+  ln -s ../bin "$root/usr/sbin"
+  ln -s bin "$root/sbin"
+  install -m 0755 "$(command -v busybox)" "$root/bin/busybox"
+  for a in $(busybox --list); do
+    [ "$a" = busybox ] || [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+  done
+  printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$root/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$root" -cf "$out" .
+  rm -rf "$root"
+}
+
+docker_image() {
+  local tarball hash have old_id
+  tarball="$state/busybox-rootfs.tar"
+  docker_rootfs_tar "$tarball.tmp" && mv "$tarball.tmp" "$tarball"
+  hash=$(sha256sum "$tarball" | cut -c1-16)
+  have=$(docker image inspect -f "{{ index .Config.Labels \"$DOCKER_RECIPE_LABEL\" }}" "$DOCKER_IMAGE" 2>/dev/null || true)
+  if [ "$have" = "$hash" ]; then
+    log "image $DOCKER_IMAGE up to date ($DOCKER_RECIPE_LABEL=$hash)"
+    return 0
+  fi
+  old_id=$(docker image inspect -f '{{ .Id }}' "$DOCKER_IMAGE" 2>/dev/null || true)
+  log "importing $DOCKER_IMAGE from $tarball ($DOCKER_RECIPE_LABEL=$hash)"
+  docker import \
+    --change "LABEL $DOCKER_RECIPE_LABEL=$hash" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["sh"]' \
+    "$tarball" "$DOCKER_IMAGE" >/dev/null || die "docker import failed"
+  # The previous build, now untagged (kept while a container still uses it).
+  [ -z "$old_id" ] || docker rmi "$old_id" >/dev/null 2>&1 || true
+}
+
+docker_up() {
+  apt_install docker.io busybox-static
+  dockerd_start
+  # A dockerd started otherwise (e.g. by the package's init script) lacks live-restore.
+  if [ "$(docker info -f '{{.LiveRestoreEnabled}}' 2>/dev/null)" != true ]; then
+    if pid_alive "$DOCKERD_PID"; then
+      log "dockerd runs without live-restore: restarting it with $state/dockerd.json"
+      stop_dockerd
+      dockerd_start
+    else
+      log "warning: dockerd runs without live-restore; restart-dockerd will not keep containers"
+    fi
+  fi
+  docker_image
+  # Smoke tests: a container runs, and a bind-mounted directory is shared both ways.
+  local out dir
+  out=$(timeout 60 docker run --rm "$DOCKER_IMAGE" sh -c 'echo ok') || die "docker: 'docker run $DOCKER_IMAGE' failed"
+  [ "$out" = ok ] || die "docker: the smoke container printed '$out', not 'ok'"
+  dir=$(mktemp -d)
+  echo in >"$dir/in"
+  timeout 60 docker run --rm -v "$dir:/data" "$DOCKER_IMAGE" sh -c 'cat /data/in >/data/out' \
+    && [ "$(cat "$dir/out" 2>/dev/null)" = in ] || { rm -rf "$dir"; die "docker: a bind mount of $dir did not work"; }
+  rm -rf "$dir"
+  log "docker ready: $(docker version -f 'server {{.Server.Version}} (API {{.Server.APIVersion}}), client {{.Client.Version}}'), image $DOCKER_IMAGE"
+}
+
+stop_dockerd() {
+  if ! pid_alive "$DOCKERD_PID"; then
+    if docker_ok; then log "dockerd answers but was not started by this script (no $DOCKERD_PID): leaving it"; fi
+    return 0
+  fi
+  # With live-restore, containers keep running; dockerd stops its own containerd.
+  stop_pidfile "$DOCKERD_PID" dockerd
+}
+start_dockerd() {
+  dockerd_start
+  log "dockerd up"
+}
+
+docker_down() {
+  local running
+  if pid_alive "$DOCKERD_PID" && docker_ok; then
+    running=$(docker ps -q)
+    if [ -n "$running" ]; then
+      log "stopping $(wc -l <<<"$running") running container(s)"
+      # shellcheck disable=SC2086
+      docker stop -t 2 $running >/dev/null || true
+    fi
+  fi
+  stop_dockerd
+}
+
+docker_status() {
+  command -v dockerd >/dev/null 2>&1 || { echo "docker: not installed"; return 0; }
+  if ! docker_ok; then echo "docker: down"; return 0; fi
+  local image=missing
+  docker image inspect "$DOCKER_IMAGE" >/dev/null 2>&1 && image=present
+  echo "docker: up, $(docker info -f 'server {{.ServerVersion}}, {{.ContainersRunning}} running container(s), live-restore {{.LiveRestoreEnabled}}'), image $DOCKER_IMAGE $image"
+}
+
 # ---- dispatch -------------------------------------------------------------------------------
-known="mariadb busybox slurm"
+known="mariadb busybox slurm docker"
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -307,5 +458,8 @@ case "$cmd" in
   stop-slurmctld) stop_slurmctld ;;
   start-slurmctld) start_slurmctld ;;
   restart-slurmctld) stop_slurmctld && start_slurmctld ;;
-  *) die "usage: $0 up|down|status [service...] | stop-slurmctld|start-slurmctld|restart-slurmctld  (services: $known)" ;;
+  stop-dockerd) stop_dockerd ;;
+  start-dockerd) start_dockerd ;;
+  restart-dockerd) stop_dockerd && start_dockerd ;;
+  *) die "usage: $0 up|down|status [service...] | stop-slurmctld|start-slurmctld|restart-slurmctld | stop-dockerd|start-dockerd|restart-dockerd  (services: $known)" ;;
 esac

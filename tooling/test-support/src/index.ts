@@ -1,3 +1,4 @@
+export { DOCKER_TEST_IMAGE, probeDocker, restartDockerd, startDockerd, stopDockerd } from './docker.js';
 export {
   createTestDatabase,
   DEFAULT_MYSQL_URL,

@@ -3,9 +3,7 @@
 // Jobs keep running while slurmctld is down (slurmd and slurmstepd stay up); slurmctld recovers its
 // saved state when it starts again, and jobs that ended meanwhile are reported to it soon after.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const SERVICES_SCRIPT = fileURLToPath(new URL('../../../scripts/services.sh', import.meta.url));
+import { runServicesScript } from './services.js';
 
 /** Node states in which a node answers and accepts jobs (`sinfo -o %T`; a `*` suffix means not responding). */
 const USABLE_NODE_STATE = /^(idle|mixed|allocated|completing|planned)$/;
@@ -35,20 +33,12 @@ export function probeSlurm(): { available: boolean; whyNot: string } {
   return { available: true, whyNot: '' };
 }
 
-function runServices(command: string): void {
-  const r = spawnSync('bash', [SERVICES_SCRIPT, command], { encoding: 'utf8', timeout: 120_000 });
-  if (r.error) throw new Error(`services.sh ${command}: ${r.error.message}`);
-  if (r.status !== 0) {
-    throw new Error(`services.sh ${command} failed (exit ${r.status ?? r.signal}): ${r.stderr.trim()}`);
-  }
-}
-
 /** Stops slurmctld only (SIGTERM, waits until it has exited). Needs root. */
 export function stopSlurmctld(): void {
-  runServices('stop-slurmctld');
+  runServicesScript('stop-slurmctld');
 }
 
 /** Starts slurmctld again and returns once it answers and the node takes jobs (a few seconds). */
 export function startSlurmctld(): void {
-  runServices('start-slurmctld');
+  runServicesScript('start-slurmctld');
 }

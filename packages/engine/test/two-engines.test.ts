@@ -74,7 +74,15 @@ describeWithService(
       Array.from({ length: N }, (_, i) => world.wms.finalStatusOf(100_000 + i)).every(
         (s) => s === 'finished',
       );
-    while (!allFinal() && Date.now() < deadline) {
+    // The WMS sees a job final from its first finished report (finished/to_transfer, while the
+    // outputs are still being staged); the run is over when every conclusion (staged) was reported.
+    const allConcluded = () =>
+      Array.from({ length: N }, (_, i) => 100_000 + i).every((id) =>
+        world.wms
+          .updatesOf(id)
+          .some((u) => String(u.status) === 'finished' && String(u.subStatus) === 'staged'),
+      );
+    while (!(allFinal() && allConcluded()) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000));
       if (process.env.TWO_ENGINES_TRACE) {
         const rows = await engines[0]!.db.ds.query(

@@ -5,4 +5,5 @@ export * from './panda/index.js';
 export * from './plugins/index.js';
 export * from './queue-config/index.js';
 export * from './status/index.js';
+export * from './util/index.js';
 export { CORE_PACKAGE_NAME, CORE_VERSION } from './version.js';

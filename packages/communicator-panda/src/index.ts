@@ -1,0 +1,2 @@
+// @harvester-ts/communicator-panda: the PanDA server as the WMS.
+export {};

@@ -1,0 +1,2 @@
+export { mapLimit } from './map-limit.js';
+export { errorText, oneLine } from './text.js';

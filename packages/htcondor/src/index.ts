@@ -1,0 +1,2 @@
+// @harvester-ts/htcondor: HTCondor batch jobs as workers (submitter, monitor, sweeper).
+export {};

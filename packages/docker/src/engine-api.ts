@@ -4,6 +4,7 @@
 // commands.ts; this module knows nothing of workers.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { oneLine } from '@harvester-ts/core';
 import Docker from 'dockerode';
 
 /** The default Engine socket on Linux. */
@@ -175,11 +176,6 @@ export const UNAVAILABLE_CODES: readonly string[] = [
   'ERR_STREAM_PREMATURE_CLOSE',
 ];
 
-function oneLineText(text: string, max = 400): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
-
 /** The Engine's message of a dockerode HTTP error (`{ message }` in its JSON body), else the error's. */
 function engineMessage(err: { message?: unknown; json?: unknown }): string {
   const json = err.json as { message?: unknown } | Buffer | string | null | undefined;
@@ -221,7 +217,7 @@ export function engineErrorOf(
   }
   if (typeof e.statusCode === 'number') {
     const status = e.statusCode;
-    const detail = `${oneLineText(engineMessage(e))} (HTTP ${status})`;
+    const detail = `${oneLine(engineMessage(e))} (HTTP ${status})`;
     const kind: EngineErrorKind =
       status === 404
         ? 'notFound'
@@ -236,7 +232,7 @@ export function engineErrorOf(
                 : 'unknown';
     return new EngineApiError(operation, kind, detail, status);
   }
-  const message = oneLineText(typeof e.message === 'string' ? e.message : String(err));
+  const message = oneLine(typeof e.message === 'string' ? e.message : String(err));
   if (typeof e.code === 'string' && UNAVAILABLE_CODES.includes(e.code)) {
     return new EngineApiError(operation, 'unavailable', `${where} cannot be reached: ${message}`);
   }

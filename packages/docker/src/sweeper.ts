@@ -6,7 +6,9 @@ import { lstat, rm } from 'node:fs/promises';
 import {
   type CallOptions,
   defineSweeper,
+  errorText,
   fatal,
+  mapLimit,
   type Outcome,
   type PluginContext,
   retryLater,
@@ -15,9 +17,7 @@ import {
 } from '@harvester-ts/core';
 import {
   DOCKER_FILE_NAMES,
-  errorText,
   isContainerId,
-  mapLimit,
   parseContainerDetails,
   readWorkerRecord,
   writeKillRecord,

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import {
   type BatchLookupResult,
   defineMonitor,
+  errorText,
   type PluginContext,
   retryLater,
   type WorkerCheckResult,
@@ -24,10 +25,6 @@ import {
 } from './commands.js';
 import { LOCAL_COMPATIBILITY, localMonitorOptions } from './options.js';
 import { mapLocalStatus } from './status-map.js';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export class LocalMonitorInstance {
   private readonly log: PluginContext['logger'];

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   defineSubmitter,
+  errorText,
   fatal,
   type Outcome,
   type PluginContext,
@@ -26,10 +27,6 @@ import {
   writeWorkerRecord,
 } from './commands.js';
 import { LOCAL_COMPATIBILITY, type LocalSubmitterOptions, localSubmitterOptions } from './options.js';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export class LocalSubmitterInstance {
   private readonly owner: string;

@@ -4,6 +4,7 @@
 import { lstat, rm } from 'node:fs/promises';
 import {
   defineSweeper,
+  errorText,
   fatal,
   type Outcome,
   type PluginContext,
@@ -25,10 +26,6 @@ import {
   writeKillRecord,
 } from './commands.js';
 import { LOCAL_COMPATIBILITY, type LocalSweeperOptions, localSweeperOptions } from './options.js';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Whether the worker's process group still has processes of ours: the leader with its recorded

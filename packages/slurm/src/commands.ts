@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { oneLine } from '@harvester-ts/core';
 
 /** The Slurm commands the plugins run. */
 export type SlurmCommand = 'sbatch' | 'squeue' | 'sacct' | 'scontrol' | 'scancel';
@@ -106,12 +107,6 @@ export function describeFailure(command: SlurmCommand, result: CommandResult, ti
   else how = `exited with code ${result.code}`;
   const text = stderr || stdout;
   return `${command} ${how}${text ? `: ${text}` : ''}`.slice(0, 480);
-}
-
-/** Whitespace-collapsed text, cut to `max` characters. */
-export function oneLine(text: string, max = 400): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
 /** Messages meaning the controller (or its database) could not be reached: retry later. */
@@ -553,25 +548,6 @@ export async function readExitFile(accessPoint: string): Promise<ExitFileRead> {
 }
 
 // ---- running -------------------------------------------------------------------------------------------
-
-/** Runs at most `limit` of `tasks` at once; results in order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      results[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 // ---- the tools, configured -----------------------------------------------------------------------------
 

@@ -7,6 +7,9 @@ import {
   type BatchLookupResult,
   type CallOptions,
   defineMonitor,
+  errorText,
+  mapLimit,
+  oneLine,
   type PluginContext,
   retryLater,
   type WorkerCheckResult,
@@ -19,8 +22,6 @@ import {
   INVALID_JOB_ID,
   isListableJobName,
   latestRecord,
-  mapLimit,
-  oneLine,
   parseSacctOutput,
   parseScontrolOutput,
   parseSlurmJobId,
@@ -38,10 +39,6 @@ import {
 } from './commands.js';
 import { SLURM_COMPATIBILITY, type SlurmMonitorOptions, slurmMonitorOptions } from './options.js';
 import { mapSlurmStatus } from './status-map.js';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** What one lookup step learnt about the ids it was asked for. */
 interface Lookup {

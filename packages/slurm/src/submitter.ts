@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import {
   type CallOptions,
   defineSubmitter,
+  errorText,
   fatal,
+  mapLimit,
   type Outcome,
   type PluginContext,
   retryLater,
@@ -17,7 +19,6 @@ import {
   CONTROLLER_DOWN,
   isListableJobName,
   latestRecord,
-  mapLimit,
   parseSbatchParsable,
   parseSlurmJobId,
   SBATCH_PERMANENT,
@@ -46,10 +47,6 @@ import {
   unsafePathProblem,
   workerPlaceholders,
 } from './template.js';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** A worker ready to submit. */
 interface Prepared {

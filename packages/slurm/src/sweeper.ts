@@ -4,6 +4,7 @@ import { lstat, rm } from 'node:fs/promises';
 import {
   type CallOptions,
   defineSweeper,
+  errorText,
   fatal,
   type Outcome,
   type PluginContext,
@@ -26,10 +27,6 @@ import {
 } from './commands.js';
 import { SLURM_COMPATIBILITY, type SlurmSweeperOptions, slurmSweeperOptions } from './options.js';
 import { baseSlurmState, SLURM_STATE_MAP } from './status-map.js';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export class SlurmSweeperInstance {
   private readonly log: PluginContext['logger'];

@@ -98,6 +98,15 @@ busybox_up() {
 busybox_down() { :; }
 busybox_status() { if command -v busybox >/dev/null 2>&1; then echo "busybox: installed"; else echo "busybox: missing"; fi; }
 
+# ---- openssl (no daemon: HTTPS tests make a throwaway CA and certificates with the CLI) -------
+openssl_up() {
+  apt_install openssl
+  openssl version >/dev/null || die "openssl does not run"
+  log "openssl ready: $(openssl version)"
+}
+openssl_down() { :; }
+openssl_status() { if command -v openssl >/dev/null 2>&1; then echo "openssl: installed"; else echo "openssl: missing"; fi; }
+
 # ---- Slurm (one-node cluster: munged, slurmctld, slurmd, all on this machine) ---------------
 # Slurm 22.05 from Debian. Everything runs as root (SlurmUser=root); munged runs as user munge.
 # No slurmdbd: `sacct` answers "Slurm accounting storage is disabled"; finished jobs stay visible in
@@ -444,7 +453,7 @@ docker_status() {
 }
 
 # ---- dispatch -------------------------------------------------------------------------------
-known="mariadb busybox slurm docker"
+known="mariadb busybox openssl slurm docker"
 cmd=${1:-}
 shift || true
 case "$cmd" in

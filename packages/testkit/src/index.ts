@@ -36,6 +36,26 @@ export {
   type PandaInputFileSpec,
   type PandaOutputFileSpec,
 } from './panda-job.js';
+export {
+  type AuthDecision,
+  DEFAULT_GARBAGE_BODY,
+  DEFAULT_RESOURCE_TYPES,
+  type FakePandaAuthOptions,
+  type FakePandaCredentials,
+  type FakePandaFault,
+  type FakePandaRequest,
+  type FakePandaResourceType,
+  FakePandaServer,
+  type FakePandaServerOptions,
+  proxyErrorPage,
+  pyJsonDumps,
+  pyRepr,
+  type RecordedHeartbeat,
+  type RecordedServiceMetrics,
+  type RecordedUpload,
+  startFakePandaServer,
+  V1_ENDPOINTS,
+} from './panda-server/index.js';
 export { TESTKIT_COMPATIBILITY } from './plugins/common.js';
 export {
   jobUpdateOf,

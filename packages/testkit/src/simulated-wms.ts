@@ -632,6 +632,32 @@ export class SimulatedWms {
     return clone(this.eventUpdates.filter((u) => u.pandaID === PandaID));
   }
 
+  /** Every PandaID the WMS holds (queued, handed out or finished), in the order added. */
+  get allPandaIDs(): number[] {
+    return [...this.jobs.values()].sort((a, b) => a.seq - b.seq).map((j) => pandaIDOf(j.dict));
+  }
+
+  /** Whether the WMS holds the job. */
+  hasJob(PandaID: number): boolean {
+    return this.jobs.has(PandaID);
+  }
+
+  /** The command waiting for a job (`tobekilled` after killJob), without counting a call. */
+  commandOf(PandaID: number): string | undefined {
+    return this.jobs.get(PandaID)?.command;
+  }
+
+  /** The PandaID an event range belongs to, or undefined for an unknown range. */
+  eventRangeOwner(eventRangeID: string): number | undefined {
+    return this.eventStatus.get(eventRangeID)?.pandaID;
+  }
+
+  /** How many of a job's event ranges were not handed out yet (0 for an unknown job). */
+  eventRangesAvailable(PandaID: number): number {
+    const job = this.jobs.get(PandaID);
+    return job ? job.eventRanges.length - job.eventsHandedOut : 0;
+  }
+
   /** The job dictionary as it was added (a copy). */
   jobDict(PandaID: number): JobParams | undefined {
     return clone(this.jobs.get(PandaID)?.dict);

@@ -11,3 +11,4 @@ export {
 export { type PrivateMariaDb, privateMariaDbAvailable, startPrivateMariaDb } from './private-mariadb.js';
 export { describeWithService, servicesRequired } from './services.js';
 export { probeSlurm, startSlurmctld, stopSlurmctld } from './slurm.js';
+export { type MakeTestPkiOptions, makeTestPki, type TestPki } from './tls.js';

@@ -87,6 +87,15 @@ function pipelineSuite(dbName: string, makeDb: DbFactory) {
       ['out.101.root', 'output', 'finished'],
       ['log.101.job.log.tgz', 'log', 'finished'],
     ]);
+    // The final report names every staged file with its size and checksum (PanDA registers them).
+    const report = world.wms.updatesOf(101).at(-1)!.outputFilesToReport as Record<string, unknown>;
+    expect(Object.keys(report).sort()).toEqual(['log.101.job.log.tgz', 'out.101.root']);
+    const out = files[1]!;
+    expect(report['out.101.root']).toEqual({
+      guid: expect.any(String),
+      fsize: out.fsize,
+      adler32: out.chksum?.replace(/^ad:/, ''),
+    });
     const workers = await e.db.ds.getRepository(WorkSpec).find({ order: { workerID: 'ASC' } });
     expect(workers.map((w) => [w.status, w.lastUpdate, w.batchID !== null])).toEqual([
       ['finished', null, true],

@@ -1,7 +1,13 @@
 // Stager: stage-out of the outputs of jobs whose workers ended (subStatus to_transfer), then
 // checks transfers under way (transferring). A job is staged when every output file is
 // finished; a file that cannot get to its destination fails the job (failed_to_stage_out).
-import { FileSpec, type JobSpec, type Outcome, SequenceName } from '@harvester-ts/core';
+import {
+  buildPandaOutputFileReport,
+  FileSpec,
+  type JobSpec,
+  type Outcome,
+  SequenceName,
+} from '@harvester-ts/core';
 import { mapConcurrent } from '../concurrency.js';
 import { releaseRows } from '../db/claims.js';
 import { callPlugin, outcomeOf } from '../plugins/plugin-call.js';
@@ -86,7 +92,7 @@ export class Stager implements Agent {
       }
     }
     if (toStage.length === 0) {
-      changes.job(job, { subStatus: 'staged', modificationTime: now, propagatorTime: DUE_NOW });
+      this.staged(job, changes, now);
       return;
     }
     const zipped = await this.zip(job, toStage, changes, newFiles, now);
@@ -247,8 +253,22 @@ export class Stager implements Agent {
     if (failed.length > 0) {
       this.fail(job, `stage-out failed for ${failed.map((f) => f.lfn).join(', ')}`, changes, now);
     } else if (outputs.every((f) => f.status === 'finished')) {
-      changes.job(job, { subStatus: 'staged', modificationTime: now, propagatorTime: DUE_NOW });
+      this.staged(job, changes, now);
     }
+  }
+
+  /**
+   * Every output is where it belongs: the job's final report may go. The report of its staged
+   * files (LFN → GUID, size, checksum) is stored with it, as Harvester's stager does, so the
+   * communicator sends the files PanDA registers.
+   */
+  private staged(job: JobSpec, changes: ChangeSet, now: Date): void {
+    changes.job(job, {
+      subStatus: 'staged',
+      modificationTime: now,
+      propagatorTime: DUE_NOW,
+      outputFilesToReport: { ...buildPandaOutputFileReport(job) },
+    });
   }
 
   private fail(job: JobSpec, diag: string, changes: ChangeSet, now: Date): void {

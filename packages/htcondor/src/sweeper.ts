@@ -1,0 +1,163 @@
+// Kills HTCondor jobs with one condor_rm per schedd for all of them, and removes access points,
+// only real directories holding this worker's record (and, with checkJobBeforeSweep, only once
+// its job has left the queue: a job still there is removed first).
+import { lstat, rm } from 'node:fs/promises';
+import {
+  type CallOptions,
+  defineSweeper,
+  errorText,
+  fatal,
+  type Outcome,
+  type PluginContext,
+  retryLater,
+  success,
+  type WorkSpec,
+} from '@harvester-ts/core';
+import { parseCondorJobId } from './commands.js';
+import { queryQueue } from './lookup.js';
+import {
+  type CondorSweeperOptions,
+  condorSweeperOptions,
+  HTCONDOR_COMPATIBILITY,
+  IGNORED_SWEEPER_OPTIONS,
+  ignoredOptionsIn,
+} from './options.js';
+import { removeJobs } from './removal.js';
+import { CondorTools } from './runner.js';
+import { parseSubmissionHost, type ScheddTarget, targetKey } from './schedds.js';
+import { CONDOR_FILE_NAMES, readWorkerRecord } from './worker-record.js';
+
+export class HTCondorSweeperInstance {
+  private readonly log: PluginContext['logger'];
+  private readonly tools: CondorTools;
+
+  constructor(
+    private readonly options: CondorSweeperOptions,
+    ctx: PluginContext,
+  ) {
+    this.log = ctx.logger.child({ plugin: 'HTCondorSweeper' });
+    this.tools = new CondorTools(options, ctx.signal);
+  }
+
+  /**
+   * One `condor_rm C.P …` per schedd for every worker with a batchID. Removed, already being
+   * removed and not found (gone, over) are successes; another user's job is fatal (retrying does
+   * not help); a schedd that does not answer is a retry for its workers.
+   */
+  async killWorkers(workers: WorkSpec[], call?: CallOptions): Promise<Outcome[]> {
+    const outcomes = new Array<Outcome>(workers.length);
+    const groups = new Map<string, { target: ScheddTarget; members: Array<{ i: number; id: string }> }>();
+    workers.forEach((worker, i) => {
+      const id = parseCondorJobId(worker.batchID);
+      if (id === undefined) {
+        outcomes[i] = success(
+          undefined,
+          `no HTCondor job to remove (batchID ${JSON.stringify(worker.batchID)})`,
+        );
+        return;
+      }
+      const target = parseSubmissionHost(worker.submissionHost);
+      const key = targetKey(target);
+      const group = groups.get(key) ?? { target, members: [] };
+      group.members.push({ i, id: `${id.cluster}.${id.proc}` });
+      groups.set(key, group);
+    });
+    for (const { target, members } of groups.values()) {
+      const removal = await removeJobs(
+        this.tools,
+        target,
+        members.map((m) => m.id),
+        undefined,
+        call?.signal,
+      );
+      for (const m of members) {
+        if (!removal.ok) {
+          outcomes[m.i] = retryLater(removal.diag);
+          continue;
+        }
+        const r = removal.perJob.get(m.id);
+        if (r?.kind === 'done') outcomes[m.i] = success(undefined, r.text);
+        else if (r?.kind === 'refused') outcomes[m.i] = fatal(`condor_rm ${m.id}: ${r.text}`);
+        else outcomes[m.i] = retryLater(`condor_rm ${m.id}: ${r?.text ?? 'no answer'}`);
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Removes the access point only if it is a real directory (not a symlink) holding this
+   * worker's harvester-condor.json; anything else is refused (fatal) and never deleted. With
+   * checkJobBeforeSweep, a job still in the queue is removed (condor_rm) and the sweep retried.
+   */
+  async sweepWorker(worker: WorkSpec, call?: CallOptions): Promise<Outcome> {
+    const ap = worker.accessPoint;
+    if (!ap) return success(undefined, 'the worker has no access point');
+    let st: Awaited<ReturnType<typeof lstat>>;
+    try {
+      st = await lstat(ap);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return success(undefined, 'no access point to remove');
+      return retryLater(`cannot inspect ${ap}: ${errorText(err)}`);
+    }
+    if (!st.isDirectory()) return fatal(`refusing to remove ${ap}: not a directory`);
+    let record: Awaited<ReturnType<typeof readWorkerRecord>>;
+    try {
+      record = await readWorkerRecord(ap);
+    } catch (err) {
+      return fatal(`refusing to remove ${ap}: ${errorText(err)}`);
+    }
+    if (record === undefined) {
+      return fatal(
+        `refusing to remove ${ap}: it has no ${CONDOR_FILE_NAMES.record}, so it is no HTCondor access point`,
+      );
+    }
+    if (record.batchName !== worker.batchName) {
+      return fatal(`refusing to remove ${ap}: it belongs to ${record.batchName}, not ${worker.batchName}`);
+    }
+    const id = parseCondorJobId(worker.batchID);
+    if (this.options.checkJobBeforeSweep && id !== undefined) {
+      const target = parseSubmissionHost(worker.submissionHost ?? record.submissionHost);
+      const q = await queryQueue(this.tools, target, [id], ['JobStatus'], call?.signal);
+      if (!q.ok) return retryLater(q.diag);
+      if (q.ads.length > 0) {
+        const key = `${id.cluster}.${id.proc}`;
+        if (q.ads.some((a) => a.JobStatus === 3)) {
+          return retryLater(
+            `HTCondor job ${key} is still being removed from the queue of ${targetKey(target)}`,
+          );
+        }
+        const removal = await removeJobs(this.tools, target, [key], undefined, call?.signal);
+        const said = removal.ok ? (removal.perJob.get(key)?.text ?? 'no answer') : removal.diag;
+        return retryLater(
+          `HTCondor job ${key} is still in the queue of ${targetKey(target)}; condor_rm: ${said}`,
+        );
+      }
+    }
+    try {
+      await rm(ap, { recursive: true, force: true });
+    } catch (err) {
+      return retryLater(`cannot remove ${ap}: ${errorText(err)}`);
+    }
+    this.log.debug({ workerID: worker.workerID, accessPoint: ap }, 'removed the access point');
+    return success();
+  }
+}
+
+/** Removes HTCondor jobs (one condor_rm per schedd) and the workers' access points. */
+export const HTCondorSweeper = defineSweeper({
+  name: 'HTCondorSweeper',
+  compatibility: HTCONDOR_COMPATIBILITY,
+  description: 'Removes HTCondor jobs with condor_rm and removes their access points.',
+  options: condorSweeperOptions,
+  create(options, ctx) {
+    const log = ctx.logger.child({ plugin: 'HTCondorSweeper' });
+    for (const { option, reason } of ignoredOptionsIn(
+      options as Record<string, unknown>,
+      IGNORED_SWEEPER_OPTIONS,
+    )) {
+      log.info({ option, reason }, 'Harvester option accepted and ignored');
+    }
+    return new HTCondorSweeperInstance(options, ctx);
+  },
+});

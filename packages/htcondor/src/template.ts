@@ -1,0 +1,449 @@
+// Submit description templates with Harvester's placeholders (htcondor_submitter.py's
+// make_a_jdl). The syntax is Python's str.format as Harvester uses it, made strict:
+//   {name}       a placeholder: name must be known, else the template is refused (never left as is)
+//   {{ and }}    a literal { and }
+//   any other brace (a ClassAd list `{1, 2}`) is copied as is; $(Cluster), $(Process) and other
+//   condor_submit macros are left for condor_submit.
+// A template describes ONE worker's job: it may end with `queue` or `queue 1`, which the submitter
+// replaces (it adds the worker's identity and its own `queue 1` after each worker's part).
+// Values are checked for the submit language: numbers are decimal integers, paths and words are
+// [A-Za-z0-9_./:@+=,-] only (so they mean the same bare, inside a ClassAd string or in arguments),
+// `{arguments}` is a complete new-syntax arguments value. A value that is not is an error naming it.
+import { accessSync, constants, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { delimiter, dirname, isAbsolute, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { didYouMean, type WorkSpec } from '@harvester-ts/core';
+import type { CondorSubmitterOptions } from './options.js';
+import { argumentsValue } from './submit-description.js';
+import { CONDOR_FILE_NAMES } from './worker-record.js';
+
+/** How a placeholder's value is checked and written. */
+export type PlaceholderKind = 'integer' | 'path' | 'word' | 'arguments' | 'empty';
+
+export interface PlaceholderSpec {
+  kind: PlaceholderKind;
+  /** The submitter option the value comes from; a template using the placeholder needs it. */
+  needs?: keyof CondorSubmitterOptions;
+  description: string;
+}
+
+/** Every placeholder a template may use. */
+export const PLACEHOLDERS: Readonly<Record<string, PlaceholderSpec>> = {
+  executable: {
+    kind: 'path',
+    needs: 'executable',
+    description: 'the program of the executable option (absolute; looked up in PATH when given bare)',
+  },
+  arguments: {
+    kind: 'arguments',
+    needs: 'executable',
+    description: 'the rest of the executable option and the access point, as a quoted new-syntax value',
+  },
+  executableFile: { kind: 'path', needs: 'executableFile', description: 'the executableFile option' },
+  nCorePerNode: { kind: 'integer', description: 'nCorePerNode, else the worker’s cores' },
+  nCoreTotal: { kind: 'integer', description: 'the worker’s cores × nCoreFactor' },
+  nCoreFactor: { kind: 'integer', description: 'nCoreFactor for the worker’s jobType and resourceType' },
+  nNode: { kind: 'integer', description: 'nNode, else ceil(cores / nCorePerNode)' },
+  requestRam: { kind: 'integer', description: 'MB: max(minRamCount, cores) × nCoreFactor' },
+  requestRamBytes: { kind: 'integer', description: 'requestRam in bytes' },
+  requestRamPerCore: { kind: 'integer', description: 'MB per core' },
+  requestRamBytesPerCore: { kind: 'integer', description: 'requestRamPerCore in bytes' },
+  requestDisk: { kind: 'integer', description: 'KB: maxDiskCount × 1024, else 1' },
+  requestWalltime: { kind: 'integer', description: 's: maxWalltime, else 0' },
+  requestWalltimeMinute: { kind: 'integer', description: 'ceil(requestWalltime / 60)' },
+  requestCputime: { kind: 'integer', description: 's: requestWalltime × cores' },
+  requestCputimeMinute: { kind: 'integer', description: 'ceil(requestCputime / 60)' },
+  accessPoint: { kind: 'path', description: 'the worker’s access point' },
+  workerID: { kind: 'integer', description: 'the worker’s ID' },
+  batchName: { kind: 'word', description: 'the batch name: <harvesterID>-<workerID>' },
+  harvesterID: { kind: 'word', description: 'this harvester instance' },
+  computingSite: { kind: 'word', description: 'the worker’s computingSite' },
+  pandaQueueName: { kind: 'word', description: 'the queue (PanDA queue) name' },
+  jobType: { kind: 'word', description: 'the worker’s jobType ("" when unset)' },
+  resourceType: { kind: 'word', description: 'the worker’s resourceType ("" when unset)' },
+  pilotType: { kind: 'word', description: 'the worker’s pilotType ("" when unset)' },
+  prodSourceLabel: { kind: 'word', description: 'prodSourceLabel of the worker’s first job ("" without)' },
+  ioIntensity: { kind: 'integer', description: 'the worker’s ioIntensity (0 when unset)' },
+  gtag: { kind: 'word', description: 'URL of the worker’s stdout under logBaseURL, else "unknown"' },
+  logDir: { kind: 'path', needs: 'logDir', description: 'the logDir option' },
+  logSubdir: { kind: 'path', needs: 'logDir', description: '<logDir>/<yy-mm-dd_HH> (UTC)' },
+  x509UserProxy: { kind: 'path', needs: 'x509UserProxy', description: 'the x509UserProxy option' },
+  tokenDir: { kind: 'path', needs: 'tokenDir', description: 'the tokenDir option' },
+  tokenFilename: { kind: 'word', needs: 'tokenFilename', description: 'the tokenFilename option' },
+  tokenPath: { kind: 'path', needs: 'tokenFilename', description: '<tokenDir>/<tokenFilename>' },
+  ceHostname: { kind: 'word', needs: 'ceHostname', description: 'the ceHostname option' },
+  ceEndpoint: { kind: 'word', needs: 'ceEndpoint', description: 'the ceEndpoint option' },
+  ceQueueName: { kind: 'word', needs: 'ceQueueName', description: 'the ceQueueName option' },
+  submissionHost: { kind: 'word', description: 'the worker’s schedd: <schedd>,<pool> or LOCAL' },
+  submissionHostShort: { kind: 'word', description: 'the schedd’s name up to its first dot (LOCAL)' },
+  customSubmitAttributes: {
+    kind: 'empty',
+    description: 'always empty: the submitter adds +harvesterID, +harvesterWorkerID and batch_name itself',
+  },
+};
+
+/** The default submit description shipped with the package (templates/default.sub). */
+export const DEFAULT_TEMPLATE_PATH: string = resolveDefaultTemplate();
+
+function resolveDefaultTemplate(): string {
+  // From src/ (tests) and from dist/ (the bundle) alike the package root is one level up.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidate = join(here, '..', 'templates', 'default.sub');
+  return existsSync(candidate) ? candidate : join(here, '..', '..', 'templates', 'default.sub');
+}
+
+/** A template that cannot be used; the message names every problem. */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+/** A value that cannot go into a submit description; names the placeholder. */
+export class RenderError extends Error {
+  constructor(
+    readonly placeholder: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
+
+type Segment = { text: string } | { name: string; line: number };
+
+/** A template read and checked for syntax. */
+export interface ParsedTemplate {
+  source: string;
+  segments: Segment[];
+  /** The placeholders used, with the lines (1-based) they are on. */
+  used: Map<string, number[]>;
+  text: string;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Splits a template into text and placeholders (without checking the names). */
+export function parseTemplate(text: string, source = 'template'): ParsedTemplate {
+  const segments: Segment[] = [];
+  const used = new Map<string, number[]>();
+  let buf = '';
+  let line = 1;
+  let i = 0;
+  const flush = () => {
+    if (buf !== '') segments.push({ text: buf });
+    buf = '';
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '\n') line++;
+    if (c === '{' && text[i + 1] === '{') {
+      buf += '{';
+      i += 2;
+      continue;
+    }
+    if (c === '}' && text[i + 1] === '}') {
+      buf += '}';
+      i += 2;
+      continue;
+    }
+    if (c === '{') {
+      const close = text.indexOf('}', i + 1);
+      const name = close < 0 ? '' : text.slice(i + 1, close);
+      if (IDENTIFIER.test(name)) {
+        flush();
+        segments.push({ name, line });
+        used.set(name, [...(used.get(name) ?? []), line]);
+        i = close + 1;
+        continue;
+      }
+    }
+    buf += c;
+    i++;
+  }
+  flush();
+  return { source, segments, used, text };
+}
+
+/** A `queue` statement line. */
+const QUEUE_LINE = /^\s*queue\b(.*)$/i;
+
+/** Every problem of a parsed template (empty when it is usable). */
+export function templateProblems(parsed: ParsedTemplate, options: Partial<CondorSubmitterOptions>): string[] {
+  const problems: string[] = [];
+  const known = Object.keys(PLACEHOLDERS);
+  for (const [name, lines] of parsed.used) {
+    const spec = PLACEHOLDERS[name];
+    const at = `line ${lines.join(', ')}`;
+    if (spec === undefined) {
+      problems.push(`unknown placeholder {${name}} on ${at}${didYouMean(name, known)}`);
+      continue;
+    }
+    if (spec.needs !== undefined && options[spec.needs] === undefined) {
+      problems.push(`placeholder {${name}} on ${at} needs the option ${spec.needs}`);
+    }
+  }
+  const lines = parsed.text.split('\n');
+  const queues: number[] = [];
+  lines.forEach((l, index) => {
+    if (/^\s*#/.test(l)) return;
+    const q = QUEUE_LINE.exec(l);
+    if (q) {
+      queues.push(index + 1);
+      if (!/^\s*(1)?\s*$/.test(q[1] ?? '')) {
+        problems.push(
+          `line ${index + 1}: "${l.trim()}": a template describes one worker's job; it may end with "queue" or "queue 1" only`,
+        );
+      }
+    }
+    if (l.includes('{arguments}') && !/^\s*arguments\s*=\s*\{arguments\}\s*$/i.test(l)) {
+      problems.push(
+        `line ${index + 1}: {arguments} must be the whole value of an "arguments = {arguments}" line`,
+      );
+    }
+  });
+  if (queues.length > 1) problems.push(`more than one queue statement (lines ${queues.join(', ')})`);
+  if (queues.length === 1) {
+    const after = lines.slice((queues[0] as number) + 0).filter((l) => l.trim() !== '' && !/^\s*#/.test(l));
+    if (after.length > 0)
+      problems.push(`line ${queues[0]}: the queue statement must be the template's last command`);
+  }
+  return problems;
+}
+
+/** Reads and checks a template; throws a TemplateError naming every problem. */
+export async function loadTemplate(
+  path: string,
+  options: Partial<CondorSubmitterOptions>,
+): Promise<ParsedTemplate> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new TemplateError(`cannot read the template ${path}: ${(err as Error).message}`, [
+      (err as Error).message,
+    ]);
+  }
+  const parsed = parseTemplate(text, path);
+  const problems = templateProblems(parsed, options);
+  if (problems.length > 0) {
+    throw new TemplateError(`template ${path}: ${problems.join('; ')}`, problems);
+  }
+  return parsed;
+}
+
+// ---- values ------------------------------------------------------------------------------------------
+
+/** A value for a placeholder. */
+export type PlaceholderValue = string | number | readonly string[];
+export type PlaceholderValues = Record<string, PlaceholderValue>;
+
+/** Letters, digits and `_./:@+=,-`: means the same bare, in a ClassAd string and in arguments. */
+const SAFE_WORD = /^[A-Za-z0-9_./:@+=,-]*$/;
+
+/** Why a path cannot go into a submit description, or undefined. */
+export function unsafePathProblem(path: string): string | undefined {
+  if (!isAbsolute(path)) return 'is not an absolute path';
+  if (!SAFE_WORD.test(path)) return 'has characters other than letters, digits and _./:@+=,-';
+  if (path.split('/').some((seg) => seg === '..' || seg === '.')) return "has '.' or '..' components";
+  return undefined;
+}
+
+/** Checks and writes one value. */
+export function formatValue(name: string, kind: PlaceholderKind, value: PlaceholderValue): string {
+  const bad = (why: string) =>
+    new RenderError(name, `placeholder {${name}}: the value ${JSON.stringify(value)} ${why}`);
+  switch (kind) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+        throw bad('is not a non-negative integer');
+      return String(value);
+    case 'path': {
+      if (typeof value !== 'string') throw bad('is not a path');
+      const problem = unsafePathProblem(value);
+      if (problem) throw bad(problem);
+      return value;
+    }
+    case 'word':
+      if (typeof value !== 'string' && typeof value !== 'number') throw bad('is not a string');
+      if (!SAFE_WORD.test(String(value)))
+        throw bad(
+          'has characters other than letters, digits and _./:@+=,- (not safe in a submit description)',
+        );
+      return String(value);
+    case 'arguments':
+      if (!Array.isArray(value)) throw bad('is not a list of words');
+      try {
+        return argumentsValue(value as string[]);
+      } catch (err) {
+        throw bad((err as Error).message);
+      }
+    case 'empty':
+      return '';
+  }
+}
+
+/** Fills in a parsed template; throws a RenderError naming the first value that cannot be used. */
+export function renderTemplate(parsed: ParsedTemplate, values: PlaceholderValues): string {
+  let out = '';
+  for (const seg of parsed.segments) {
+    if ('text' in seg) {
+      out += seg.text;
+      continue;
+    }
+    const spec = PLACEHOLDERS[seg.name];
+    if (spec === undefined) {
+      throw new RenderError(
+        seg.name,
+        `unknown placeholder {${seg.name}}${didYouMean(seg.name, Object.keys(PLACEHOLDERS))}`,
+      );
+    }
+    const value = values[seg.name];
+    if (value === undefined) {
+      throw new RenderError(
+        seg.name,
+        `placeholder {${seg.name}} has no value${spec.needs ? ` (set the option ${spec.needs})` : ''}`,
+      );
+    }
+    out += formatValue(seg.name, spec.kind, value);
+  }
+  return out;
+}
+
+/** A rendered template without its (final) queue statement. */
+export function withoutQueue(rendered: string): string {
+  return rendered
+    .split('\n')
+    .filter((l) => /^\s*#/.test(l) || !QUEUE_LINE.test(l))
+    .join('\n')
+    .replace(/\s+$/, '');
+}
+
+// ---- the executable ------------------------------------------------------------------------------------
+
+/** The absolute path of a program: as given when absolute, else the first executable match in PATH. */
+export function resolveProgram(program: string, pathEnv = process.env.PATH ?? ''): string | undefined {
+  if (isAbsolute(program)) return program;
+  if (program.includes('/')) return undefined;
+  for (const dir of pathEnv.split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+// ---- the placeholder map of a worker -------------------------------------------------------------------
+
+/** Harvester's nCoreFactor for a worker: a number, or per jobType and resourceType (default 1). */
+export function coreFactorOf(factor: CondorSubmitterOptions['nCoreFactor'], worker: WorkSpec): number {
+  if (typeof factor === 'number') return factor;
+  return factor[worker.jobType ?? '']?.[worker.resourceType ?? ''] ?? 1;
+}
+
+/** The URL of a local path under logBaseURL when it lies under logDir, else undefined. */
+export function logUrlOf(
+  options: Pick<CondorSubmitterOptions, 'logDir' | 'logBaseURL'>,
+  path: string,
+): string | undefined {
+  if (!options.logBaseURL || !options.logDir) return undefined;
+  const rel = relative(options.logDir, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  return `${options.logBaseURL.replace(/\/+$/, '')}/${rel}`;
+}
+
+export interface WorkerPlaceholderContext {
+  harvesterId: string;
+  queueName: string | undefined;
+  /** The resolved program of the executable option. */
+  program: string | undefined;
+  submissionHost: string;
+  now?: Date;
+}
+
+function ceilDiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}
+
+/** `<logDir>/<yy-mm-dd_HH>` (UTC), Harvester's per-hour log subdirectory. */
+export function logSubdirOf(logDir: string, now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const hour = `${p(now.getUTCFullYear() % 100)}-${p(now.getUTCMonth() + 1)}-${p(now.getUTCDate())}_${p(now.getUTCHours())}`;
+  return normalize(join(logDir, hour));
+}
+
+/** The placeholder values of one worker (Harvester's make_a_jdl map, checked on render). */
+export function workerPlaceholders(
+  worker: WorkSpec,
+  options: CondorSubmitterOptions,
+  c: WorkerPlaceholderContext,
+): PlaceholderValues {
+  const nCore = worker.nCore && worker.nCore > 0 ? worker.nCore : (options.nCorePerNode ?? 1);
+  const nCorePerNode = options.nCorePerNode ?? nCore;
+  const factor = coreFactorOf(options.nCoreFactor, worker);
+  const ram = worker.minRamCount && worker.minRamCount > 0 ? Math.max(worker.minRamCount, nCore) : nCore;
+  const walltime = worker.maxWalltime && worker.maxWalltime > 0 ? worker.maxWalltime : 0;
+  const now = c.now ?? new Date();
+  const accessPoint = worker.accessPoint ?? '';
+  const label = worker.jobs?.[0]?.jobParams?.prodSourceLabel;
+  const schedd = c.submissionHost.split(',')[0] ?? '';
+  const values: PlaceholderValues = {
+    nCorePerNode,
+    nCoreTotal: nCore * factor,
+    nCoreFactor: factor,
+    nNode: options.nNode ?? ceilDiv(nCore, nCorePerNode),
+    requestRam: ram * factor,
+    requestRamBytes: ram * 2 ** 20 * factor,
+    requestRamPerCore: ceilDiv(ram, nCore),
+    requestRamBytesPerCore: ceilDiv(ram * 2 ** 20, nCore),
+    requestDisk: worker.maxDiskCount && worker.maxDiskCount > 0 ? worker.maxDiskCount * 1024 : 1,
+    requestWalltime: walltime,
+    requestWalltimeMinute: ceilDiv(walltime, 60),
+    requestCputime: walltime * nCore,
+    requestCputimeMinute: ceilDiv(walltime * nCore, 60),
+    accessPoint,
+    workerID: worker.workerID,
+    batchName: worker.batchName,
+    harvesterID: c.harvesterId,
+    computingSite: worker.computingSite ?? '',
+    pandaQueueName: c.queueName ?? worker.computingSite ?? '',
+    jobType: worker.jobType ?? '',
+    resourceType: worker.resourceType ?? '',
+    pilotType: worker.pilotType ?? '',
+    prodSourceLabel: typeof label === 'string' ? label : '',
+    ioIntensity: worker.ioIntensity && worker.ioIntensity > 0 ? worker.ioIntensity : 0,
+    gtag: logUrlOf(options, join(accessPoint, CONDOR_FILE_NAMES.stdout)) ?? 'unknown',
+    submissionHost: c.submissionHost,
+    submissionHostShort: schedd === '' ? c.submissionHost : (schedd.split('.')[0] ?? schedd),
+    customSubmitAttributes: '',
+  };
+  if (options.executable && c.program) {
+    values.executable = c.program;
+    values.arguments = [...options.executable.slice(1), accessPoint];
+  }
+  if (options.executableFile) values.executableFile = options.executableFile;
+  if (options.logDir) {
+    values.logDir = options.logDir;
+    values.logSubdir = logSubdirOf(options.logDir, now);
+  }
+  if (options.x509UserProxy) values.x509UserProxy = options.x509UserProxy;
+  if (options.tokenDir) values.tokenDir = options.tokenDir;
+  if (options.tokenFilename !== undefined && options.tokenDir) {
+    values.tokenFilename = options.tokenFilename;
+    values.tokenPath = join(options.tokenDir, options.tokenFilename);
+  }
+  if (options.ceHostname !== undefined) values.ceHostname = options.ceHostname;
+  if (options.ceEndpoint !== undefined) values.ceEndpoint = options.ceEndpoint;
+  if (options.ceQueueName !== undefined) values.ceQueueName = options.ceQueueName;
+  return values;
+}

@@ -23,14 +23,16 @@ interface JobRow {
 
 /**
  * Runs the scenario in `dir` with `sections` (submitter, monitor, sweeper) for queue `queue`;
- * `wherePayload` is the shell command whose output job 82 stores. Asserts what is common and
- * returns what job 82 stored and the worker that ran it, for the caller's own check.
+ * `wherePayload` is the shell command whose output job 82 stores; `env` is added to the
+ * environment of every harvester command. Asserts what is common and returns what job 82 stored
+ * and the worker that ran it, for the caller's own check.
  */
 export async function runBatchQueueScenario(
   dir: string,
   queue: string,
   sections: Record<string, Record<string, unknown>>,
   wherePayload: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ seen: string; worker: WorkerRow }> {
   writeFileSync(
     join(dir, 'harvester.config.json'),
@@ -52,10 +54,10 @@ export async function runBatchQueueScenario(
     shellJob(83, 'exit 5', { outFiles: ['batch.out.83.txt'] }),
   ];
   writeFileSync(join(dir, 'jobs.json'), JSON.stringify(jobs));
-  expect((await harvester(dir, ['config', 'validate'])).code).toBe(0);
-  expect((await harvester(dir, ['jobs', 'add', 'jobs.json'])).code).toBe(0);
+  expect((await harvester(dir, ['config', 'validate'], env)).code).toBe(0);
+  expect((await harvester(dir, ['jobs', 'add', 'jobs.json'], env)).code).toBe(0);
 
-  const run = await harvester(dir, ['run', '--until-idle', '--timeout', '240']);
+  const run = await harvester(dir, ['run', '--until-idle', '--timeout', '240'], env);
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
 
   const rows = await json<JobRow[]>(dir, ['jobs']);

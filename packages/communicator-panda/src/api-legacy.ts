@@ -1,7 +1,8 @@
 // The legacy API (/server/panda/<method>) of servers older than May 2026: form-encoded POSTs
 // whose list and object parameters are JSON strings; answers are JSON protocol objects
 // ({StatusCode, ...}) or `[bool, value]` pairs. A Python TypeError about the arguments (HTTP 500)
-// is turned into a 'refused' request error by the transport.
+// is turned into a 'refused' request error by the transport; in a `[false, "... TypeError ..."]`
+// answer of updateJobsInBulk it concerns one job of the list, so the jobs are sent again one by one.
 import {
   fatal,
   type JobUpdateAccepted,
@@ -123,6 +124,7 @@ function legacyJobUpdateItem(
     return success(typeof command === 'string' && command !== '' && command !== 'NULL' ? { command } : {});
   }
   const why = typeof content.ErrorDiag === 'string' ? ` ${content.ErrorDiag}` : '';
+  // StatusCode 30 is not among them: the server may just have failed to apply it (retried).
   if (REFUSED_JOB_STATUS_CODES.has(code)) return fatal(`${where} refused: StatusCode=${code}${why}`);
   return retryLater(`${where} not updated: StatusCode=${code}${why}`);
 }
@@ -148,10 +150,12 @@ export const legacyDialect: PandaDialect = {
       if (name === undefined) dropped.push(key);
       else params[name] = value;
     }
-    return { call: form('getJob', params), dropped };
+    return { call: { ...form('getJob', params), idempotent: false, redactAnswer: true }, dropped };
   },
 
-  getJobsResult(answer) {
+  getJobsResult(received) {
+    // Job dictionaries carry secrets (user proxies, tokens): no body in any diagnostic.
+    const answer: HttpAnswer = { ...received, redact: true };
     const r = readWith(parseLegacyObject(answer));
     if (!r.ok) return r.outcome;
     const code = statusCodeOf(r.value);
@@ -181,13 +185,26 @@ export const legacyDialect: PandaDialect = {
 
   updateJobsResult(answer, jobs) {
     const r = pair(answer);
-    if (!r.ok) return each(jobs.length, r.outcome);
+    if (!r.ok) {
+      // One bad job fails the whole list: only a list of one says which job the server refuses.
+      if (r.outcome.kind === 'fatal' && jobs.length > 1)
+        return each(
+          jobs.length,
+          retryLater(`${r.outcome.diag} (for one of the ${jobs.length} jobs sent together)`),
+        );
+      return each(jobs.length, r.outcome);
+    }
     const list = r.value;
     if (!Array.isArray(list))
       return each(jobs.length, retryLater(answerDiag(answer, 'the results are not a list')));
     return jobs.map((job, i) =>
       legacyJobUpdateItem(answer, list[i], job.PandaID, i, jobs.length, list.length),
     );
+  },
+
+  updateJobsRefusedAsWhole(answer) {
+    const r = pair(answer);
+    return !r.ok && r.outcome.kind === 'fatal';
   },
 
   checkJobs(pandaIDs) {
@@ -218,14 +235,17 @@ export const legacyDialect: PandaDialect = {
   getEventRanges(request, nRanges, scattered) {
     if (request.jobsetID === undefined)
       return `event ranges of job ${request.pandaID}: no jobsetID in the request (getEventRanges requires it)`;
-    return form('getEventRanges', {
-      pandaID: request.pandaID,
-      jobsetID: request.jobsetID,
-      taskID: request.taskID,
-      nRanges,
-      // The server tests the string "True".
-      scattered: scattered ? 'True' : undefined,
-    });
+    return {
+      ...form('getEventRanges', {
+        pandaID: request.pandaID,
+        jobsetID: request.jobsetID,
+        taskID: request.taskID,
+        nRanges,
+        // The server tests the string "True".
+        scattered: scattered ? 'True' : undefined,
+      }),
+      idempotent: false,
+    };
   },
 
   getEventRangesResult(answer) {
@@ -251,7 +271,10 @@ export const legacyDialect: PandaDialect = {
   },
 
   getCommands(nCommands, harvesterId) {
-    return form('getCommands', { harvester_id: harvesterId, n_commands: nCommands });
+    return {
+      ...form('getCommands', { harvester_id: harvesterId, n_commands: nCommands }),
+      idempotent: false,
+    };
   },
 
   getCommandsResult(answer) {

@@ -88,6 +88,7 @@ function jobUpdateItem(
     const command = data?.command;
     return success(typeof command === 'string' && command !== '' && command !== 'NULL' ? { command } : {});
   }
+  // StatusCode 30 is not among them: the server may just have failed to apply it (retried).
   if (code !== undefined && REFUSED_JOB_STATUS_CODES.has(code)) return fatal(`${where} refused: ${detail}`);
   if (isArgumentErrorMessage(message)) return fatal(`${where} refused: ${detail}`);
   return retryLater(`${where} not updated: ${detail || 'success=false'}`);
@@ -157,10 +158,12 @@ export const v1Dialect: PandaDialect = {
       if (name === undefined) dropped.push(key);
       else json[name] = v1CriterionValue(name, value);
     }
-    return { call: post('pilot/acquire_jobs', json), dropped };
+    return { call: { ...post('pilot/acquire_jobs', json), idempotent: false, redactAnswer: true }, dropped };
   },
 
-  getJobsResult(answer) {
+  getJobsResult(received) {
+    // Job dictionaries carry secrets (user proxies, tokens): no body in any diagnostic.
+    const answer: HttpAnswer = { ...received, redact: true };
     const r = read(answer);
     if (!r.ok) return r.outcome;
     const { envelope } = r;
@@ -201,6 +204,9 @@ export const v1Dialect: PandaDialect = {
     return jobs.map((job, i) => jobUpdateItem(answer, data[i], job.PandaID, i, jobs.length, data.length));
   },
 
+  // The answer is per job (success=false per item), never a refusal of the whole list.
+  updateJobsRefusedAsWhole: () => false,
+
   checkJobs(pandaIDs) {
     return {
       endpoint: 'job/get_status',
@@ -229,7 +235,7 @@ export const v1Dialect: PandaDialect = {
       scattered,
     };
     if (request.taskID !== undefined) json.task_id = request.taskID;
-    return post('event/acquire_event_ranges', json);
+    return { ...post('event/acquire_event_ranges', json), idempotent: false };
   },
 
   getEventRangesResult(answer) {
@@ -263,7 +269,10 @@ export const v1Dialect: PandaDialect = {
   },
 
   getCommands(nCommands, harvesterId) {
-    return post('harvester/acquire_commands', { harvester_id: harvesterId, n_commands: nCommands });
+    return {
+      ...post('harvester/acquire_commands', { harvester_id: harvesterId, n_commands: nCommands }),
+      idempotent: false,
+    };
   },
 
   getCommandsResult(answer) {

@@ -32,6 +32,14 @@ export interface PandaCall {
   json?: Record<string, unknown>;
   /** POST body sent form-encoded (legacy API). */
   form?: Record<string, string>;
+  /**
+   * False for calls that hand something out (jobs, commands, event ranges): a retry after the
+   * server may have done so would strand them, so the transport sends it again only when it
+   * never reached the server. Default true.
+   */
+  idempotent?: boolean;
+  /** The answer may hold secrets (job dictionaries): diagnostics never quote its body. */
+  redactAnswer?: boolean;
 }
 
 /** The getJobs call, with the criteria that could not be passed on. */
@@ -53,6 +61,12 @@ export interface PandaDialect {
 
   updateJobs(jobs: readonly JobSpec[], harvesterId: string): PandaCall;
   updateJobsResult(answer: HttpAnswer, jobs: readonly JobSpec[]): Outcome<JobUpdateAccepted>[];
+  /**
+   * Whether an updateJobs answer refuses the whole request for an argument error of some job
+   * (the legacy API fails the whole list for one bad job): the jobs are then sent one by one, so
+   * that only the bad one is refused.
+   */
+  updateJobsRefusedAsWhole(answer: HttpAnswer): boolean;
 
   checkJobs(pandaIDs: readonly number[]): PandaCall;
   checkJobsResult(answer: HttpAnswer, pandaIDs: readonly number[]): Outcome<JobCheck>[];

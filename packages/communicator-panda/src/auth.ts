@@ -70,12 +70,24 @@ export class WatchedFile {
   }
 }
 
-/** A token usable in a header: not empty, no line breaks or other control characters. */
+/**
+ * A token usable in an HTTP header: not empty, no line breaks or other control characters, and
+ * nothing outside Latin-1 (Node refuses such a header value in every request). The error names
+ * where the token comes from, never the token.
+ */
 function checkToken(token: string, where: string, context: Record<string, unknown>): string {
   if (token === '') throw new PandaCredentialError(`the token in ${where} is empty`, context);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(token))
-    throw new PandaCredentialError(`the token in ${where} contains control characters`, context);
+    throw new PandaCredentialError(
+      `the token in ${where} contains control characters (e.g. a line break) not allowed in an HTTP header`,
+      context,
+    );
+  if (/[^\t\u0020-\u00ff]/.test(token))
+    throw new PandaCredentialError(
+      `the token in ${where} contains characters not allowed in an HTTP header (outside Latin-1)`,
+      context,
+    );
   return token;
 }
 

@@ -71,27 +71,24 @@ class PandaSession implements PandaCommunicatorInstance {
   private request(call: PandaCall): PandaRequest {
     const url = new URL(`${this.options.url}${this.dialect.basePath}/${call.endpoint}`);
     for (const [k, v] of call.query ?? []) url.searchParams.append(k, v);
+    const request: PandaRequest = {
+      endpoint: call.endpoint,
+      method: call.method,
+      url,
+      api: this.api,
+      idempotent: call.idempotent !== false,
+      redactAnswer: call.redactAnswer === true,
+    };
     if (call.json !== undefined) {
       // Exactly this Content-Type, or the server parses the body as a form and sees no parameters.
-      return {
-        endpoint: call.endpoint,
-        method: call.method,
-        url,
-        body: { contentType: 'application/json', data: JSON.stringify(call.json) },
+      request.body = { contentType: 'application/json', data: JSON.stringify(call.json) };
+    } else if (call.form !== undefined) {
+      request.body = {
+        contentType: 'application/x-www-form-urlencoded',
+        data: new URLSearchParams(call.form).toString(),
       };
     }
-    if (call.form !== undefined) {
-      return {
-        endpoint: call.endpoint,
-        method: call.method,
-        url,
-        body: {
-          contentType: 'application/x-www-form-urlencoded',
-          data: new URLSearchParams(call.form).toString(),
-        },
-      };
-    }
-    return { endpoint: call.endpoint, method: call.method, url };
+    return request;
   }
 
   /** Sends one call; a request that failed for good becomes the Outcome of all it carried. */
@@ -152,10 +149,9 @@ class PandaSession implements PandaCommunicatorInstance {
   ): Promise<Outcome<JobUpdateAccepted>[]> {
     if (jobs.length === 0) return [];
     const chunks = chunkBy(jobs, this.options.updateJobsChunkSize);
-    const results = await mapLimit(chunks, this.options.nConnections, async (chunk) => {
-      const x = await this.exchange(this.dialect.updateJobs(chunk, this.ctx.harvesterId), call);
-      return x.ok ? this.dialect.updateJobsResult(x.answer, chunk) : each(chunk.length, x.outcome);
-    });
+    const results = await mapLimit(chunks, this.options.nConnections, (chunk) =>
+      this.updateJobsChunk(chunk, call),
+    );
     const outcomes = results.flat();
     this.logItems(
       'job updates',
@@ -163,6 +159,25 @@ class PandaSession implements PandaCommunicatorInstance {
       jobs.map((j) => j.PandaID),
       outcomes,
     );
+    return outcomes;
+  }
+
+  /**
+   * One request of job updates. When the server refuses the whole list for an argument error of
+   * some job (legacy updateJobsInBulk), each job is sent alone, so that only the job at fault is
+   * refused (fatal) and the others go through (re-sending an applied update is harmless).
+   */
+  private async updateJobsChunk(chunk: JobSpec[], call?: CallOptions): Promise<Outcome<JobUpdateAccepted>[]> {
+    const x = await this.exchange(this.dialect.updateJobs(chunk, this.ctx.harvesterId), call);
+    if (!x.ok) return each(chunk.length, x.outcome);
+    if (chunk.length === 1 || !this.dialect.updateJobsRefusedAsWhole(x.answer))
+      return this.dialect.updateJobsResult(x.answer, chunk);
+    this.ctx.logger.warn(
+      { endpoint: x.answer.endpoint, n: chunk.length },
+      'job updates refused as a whole for an argument error; sending each job alone',
+    );
+    const outcomes: Outcome<JobUpdateAccepted>[] = [];
+    for (const job of chunk) outcomes.push(...(await this.updateJobsChunk([job], call)));
     return outcomes;
   }
 
@@ -388,6 +403,8 @@ export async function createPandaCommunicator(
     );
   const transport = new PandaTransport({
     timeoutMs: Math.round(options.timeoutSeconds * 1000),
+    callDeadlineMs: Math.round(options.callDeadlineSeconds * 1000),
+    maxResponseBytes: options.maxResponseBytes,
     maxRetries: options.maxRetries,
     retryBaseDelayMs: options.retryBaseDelayMs,
     nConnections: options.nConnections,

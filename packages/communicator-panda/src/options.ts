@@ -17,7 +17,10 @@ export const oidcAuthOptions = z
     /** Path of a file holding the token; re-read whenever its mtime or size changes. */
     tokenFile: nonEmpty.optional(),
     /** The `Origin` header: the VO the token is for (e.g. `atlas`). */
-    origin: nonEmpty,
+    origin: nonEmpty.regex(
+      /^[\u0020-\u007e\u0080-\u00ff]+$/,
+      'must be usable in an HTTP header (printable Latin-1)',
+    ),
   })
   .superRefine((v, ctx) => {
     if ((v.tokenEnv === undefined) === (v.tokenFile === undefined)) {
@@ -78,6 +81,9 @@ const hostKey = z
 
 const positiveInt = z.number().int().positive();
 
+/** 512 MiB: about the longest string V8 makes of an answer. */
+const MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
+
 export const pandaCommunicatorOptions = z.looseObject({
   /** The server's base URL, e.g. https://pandaserver.cern.ch:25443 (API v1 at /api/v1, legacy at /server/panda). */
   url: baseUrl,
@@ -93,7 +99,16 @@ export const pandaCommunicatorOptions = z.looseObject({
   hostAuth: z.record(hostKey, pandaAuthOptions).default({}),
   /** Per-attempt timeout of one HTTP request. */
   timeoutSeconds: z.number().positive().max(3600).default(180),
-  /** Extra attempts after a network error, a timeout or an HTTP 5xx. */
+  /**
+   * The longest one call may take, retries and backoff included: no attempt starts (or runs)
+   * past it. Below the engine's pluginCallTimeoutMs (300 s), so the call ends with its own
+   * diagnostic rather than being cut by the engine.
+   */
+  callDeadlineSeconds: z.number().positive().max(3600).default(270),
+  /**
+   * Extra attempts after a network error, a timeout or an HTTP 5xx (calls that hand out jobs,
+   * commands or event ranges: only after errors proving the request never reached the server).
+   */
   maxRetries: z.number().int().min(0).max(20).default(3),
   /** Base delay of the exponential backoff (doubled per retry, with jitter, at most 30 s). */
   retryBaseDelayMs: z.number().int().min(0).max(60_000).default(1000),
@@ -105,6 +120,8 @@ export const pandaCommunicatorOptions = z.looseObject({
   checkJobsChunkSize: positiveInt.max(10_000).default(100),
   /** Event ranges per request, when acquiring and when updating them. */
   eventRangesChunkSize: positiveInt.max(100_000).default(5120),
+  /** The largest answer read (as received, and after gunzip); a larger one is retryLater. */
+  maxResponseBytes: positiveInt.max(MAX_RESPONSE_BYTES).default(256 * 1024 * 1024),
 });
 
 export type PandaCommunicatorOptions = z.infer<typeof pandaCommunicatorOptions>;

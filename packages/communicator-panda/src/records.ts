@@ -163,21 +163,39 @@ export function pandaIdOf(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
+/** What a value is, without its content (a job dictionary's values may be secrets). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /**
  * Splits the job dictionaries of an answer into the usable ones (objects with a PandaID) and
- * the rest, each described for the log. Content is the engine's to check (core's
- * jobSpecFromPandaDict): a dictionary with a PandaID but bad content is reported failed to the
- * WMS by the job fetcher, which it cannot do without the PandaID.
+ * the rest, each described for the log by its index and what is wrong, never by its content
+ * (job dictionaries carry secrets: user proxies, tokens); the keys of a dictionary are named.
+ * Content is the engine's to check (core's jobSpecFromPandaDict): a dictionary with a PandaID
+ * but bad content is reported failed to the WMS by the job fetcher, which it cannot do without
+ * the PandaID.
  */
 export function usableJobDicts(list: readonly unknown[]): { jobs: JobParams[]; dropped: string[] } {
   const jobs: JobParams[] = [];
   const dropped: string[] = [];
   list.forEach((item, i) => {
     if (!isRecord(item)) {
-      dropped.push(`#${i}: not an object: ${oneLine(JSON.stringify(item) ?? String(item), 120)}`);
+      dropped.push(`#${i}: not an object but ${kindOf(item)}`);
     } else if (pandaIdOf(item.PandaID) === undefined) {
+      const id = item.PandaID;
+      const shown =
+        id === undefined
+          ? 'missing'
+          : typeof id === 'number' || (typeof id === 'string' && /^\s*-?[\d.e+]{0,20}\s*$/i.test(id))
+            ? JSON.stringify(id)
+            : kindOf(id);
+      const keys = Object.keys(item);
       dropped.push(
-        `#${i}: no usable PandaID (${oneLine(JSON.stringify(item.PandaID) ?? 'missing', 40)}): ${oneLine(JSON.stringify(item), 120)}`,
+        `#${i}: no usable PandaID (${shown}); keys: ${oneLine(keys.slice(0, 20).join(', '), 200)}${keys.length > 20 ? ', …' : ''}`,
       );
     } else {
       jobs.push(item as JobParams);

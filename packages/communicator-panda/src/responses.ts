@@ -7,6 +7,8 @@ export interface HttpAnswer {
   endpoint: string;
   status: number;
   body: string;
+  /** The body may hold secrets (job dictionaries): diagnostics give its size only. */
+  redact?: boolean;
 }
 
 /** The API v1 response envelope. */
@@ -25,9 +27,15 @@ export function snippet(body: string): string {
   return body.trim() === '' ? '(empty body)' : oneLine(body, SNIPPET);
 }
 
-/** `<endpoint>: HTTP <status>: <why>; body: <snippet>` */
+/** A snippet of the body, or (`redact`) only its size. */
+export function bodyText(body: string, redact: boolean): string {
+  if (!redact) return snippet(body);
+  return `(${Buffer.byteLength(body, 'utf8')} bytes, not shown: it may hold job secrets)`;
+}
+
+/** `<endpoint>: HTTP <status>: <why>; body: <snippet>` (the body's size only when redacted). */
 export function answerDiag(answer: HttpAnswer, why: string): string {
-  return `${answer.endpoint}: HTTP ${answer.status}: ${why}; body: ${snippet(answer.body)}`;
+  return `${answer.endpoint}: HTTP ${answer.status}: ${why}; body: ${bodyText(answer.body, answer.redact === true)}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -75,13 +83,17 @@ export function isArgumentErrorMessage(message: string): boolean {
 
 /**
  * A legacy-server HTTP 500 that is a Python TypeError about the call's arguments (unknown or
- * missing keyword): retrying cannot help.
+ * missing keyword): retrying cannot help. Only the legacy API answers argument errors this way;
+ * on API v1 they are HTTP 200 success=false, and a 500 is a server failure.
  */
 const LEGACY_ARGUMENT_ERROR =
   /TypeError|got an unexpected keyword argument|missing \d+ required (positional|keyword)/;
 
-export function isLegacyArgumentError(body: string): boolean {
-  return LEGACY_ARGUMENT_ERROR.test(body);
+/** The line of a legacy HTTP 500 body naming the argument error, or undefined when it is not one. */
+export function legacyArgumentError(body: string): string | undefined {
+  if (!LEGACY_ARGUMENT_ERROR.test(body)) return undefined;
+  const line = body.split(/\r?\n/).find((l) => LEGACY_ARGUMENT_ERROR.test(l)) ?? body;
+  return oneLine(line, SNIPPET);
 }
 
 /**
@@ -126,7 +138,8 @@ export function statusCodeOf(value: Record<string, unknown>): number | undefined
 
 /**
  * PanDA's protocol status codes (pandaserver/dataservice Protocol): 0 success, 10 timeout,
- * 20 no jobs, 30 failed (unknown job), 40 non-secure, 50 invalid, 60 role, 70 permission.
+ * 20 no jobs, 30 failed (an unknown job, but also a server that failed to apply the update),
+ * 40 non-secure, 50 invalid, 60 role, 70 permission.
  */
 export const PandaStatusCode = {
   success: 0,
@@ -139,11 +152,12 @@ export const PandaStatusCode = {
   perms: 70,
 } as const;
 
-/** StatusCodes of a job update the server will never accept as sent (unknown job, invalid status). */
-export const REFUSED_JOB_STATUS_CODES: ReadonlySet<number> = new Set([
-  PandaStatusCode.failed,
-  PandaStatusCode.invalid,
-]);
+/**
+ * StatusCodes of a job update the server will never accept as sent: an invalid status. Not 30
+ * (SC_Failed): it also means the server failed to apply the update, so, like Harvester, the
+ * update is sent again next cycle.
+ */
+export const REFUSED_JOB_STATUS_CODES: ReadonlySet<number> = new Set([PandaStatusCode.invalid]);
 
 /** A value that may be a JSON string of itself (legacy answers of version 0 encode lists as strings). */
 export function maybeJsonString(value: unknown): unknown {

@@ -66,6 +66,43 @@ it('refuses to start without the token, the certificate or the key, naming the o
   expect((bad as Error).message).not.toContain('line1');
 });
 
+it('refuses a token that cannot be an HTTP header value, naming where it comes from, not the token', async () => {
+  const logger = createRecordingLogger();
+  const create = (auth: Parameters<typeof AuthResolver.create>[0]['auth']) =>
+    AuthResolver.create({ auth, hostAuth: {} }, logger).catch((e: unknown) => e as Error);
+  process.env.PANDA_TEST_TOKEN = 'tok€n-value';
+  const euro = await create({ type: 'oidc', tokenEnv: 'PANDA_TEST_TOKEN', origin: 'atlas' });
+  expect(euro).toBeInstanceOf(PandaCredentialError);
+  expect((euro as Error).message).toBe(
+    'auth: the token in $PANDA_TEST_TOKEN contains characters not allowed in an HTTP header (outside Latin-1)',
+  );
+  process.env.PANDA_TEST_TOKEN = 'first-half\r\nX-Injected: 1';
+  const crlf = await create({ type: 'oidc', tokenEnv: 'PANDA_TEST_TOKEN', origin: 'atlas' });
+  expect((crlf as Error).message).toBe(
+    'auth: the token in $PANDA_TEST_TOKEN contains control characters (e.g. a line break) not allowed in an HTTP header',
+  );
+  const file = join(dir, 'token');
+  await writeFile(file, 'ünïcödé-is-latin1-but-→-is-not\n');
+  const arrow = await create({ type: 'oidc', tokenFile: file, origin: 'atlas' });
+  expect((arrow as Error).message).toBe(
+    `auth: the token in ${file} contains characters not allowed in an HTTP header (outside Latin-1)`,
+  );
+  for (const err of [euro, crlf, arrow])
+    expect((err as Error).message).not.toMatch(/tok€n|first-half|Injected|latin1-but/);
+  // Latin-1 is allowed (Node sends it as is).
+  await writeFile(file, 'caf\u00e9-token');
+  const fine = await AuthResolver.create(
+    { auth: { type: 'oidc', tokenFile: file, origin: 'atlas' }, hostAuth: {} },
+    logger,
+  );
+  expect((await fine.sourceFor(url('https://x')).get()).headers.Authorization).toBe('Bearer caf\u00e9-token');
+  // A renewed file with a bad token: the last good token is kept, with a warning naming the file.
+  await writeFile(file, 'bad\u2192token');
+  expect((await fine.sourceFor(url('https://x')).get()).headers.Authorization).toBe('Bearer caf\u00e9-token');
+  expect(logger.records.at(-1)?.msg).toBe('token file unusable; using the last token read');
+  expect(String(logger.records.at(-1)?.fields.err)).toMatch(/outside Latin-1/);
+});
+
 it('picks credentials per host:port, then host, then the default', async () => {
   process.env.PANDA_TEST_TOKEN = 'env-token';
   const file = join(dir, 't');

@@ -45,6 +45,10 @@ describe('API v1 requests', () => {
         resource_type: 'SCORE',
         task_id: 42,
       },
+      // It hands jobs out: never sent again after the server may have done so.
+      idempotent: false,
+      // Job dictionaries carry secrets: no body snippet in diagnostics.
+      redactAnswer: true,
     });
     expect(dropped).toEqual(['bogus']);
   });
@@ -104,7 +108,11 @@ describe('API v1 requests', () => {
       endpoint: 'event/acquire_event_ranges',
       method: 'POST',
       json: { job_id: 1, jobset_id: 9, task_id: 4, n_ranges: 3, scattered: true },
+      idempotent: false,
     });
+    expect(v1Dialect.getCommands(5, 'h1').idempotent).toBe(false);
+    expect(v1Dialect.ackCommands([1]).idempotent).toBeUndefined();
+    expect(v1Dialect.updateJobs(jobs(1), 'h1').idempotent).toBeUndefined();
   });
 
   it('report_worker_statistics: statistics as a JSON string; heartbeat data with datetime/ startTime', () => {
@@ -162,14 +170,28 @@ describe('API v1 answers', () => {
     expect(repr.kind).toBe('retry');
     expect(repr.kind !== 'success' && repr.diag).toMatch(/pilot\/acquire_jobs: HTTP 200: a Python repr/);
     const garbage = v1Dialect.getJobsResult(v1('pilot/acquire_jobs', '<html>Bad gateway</html>'));
-    expect(garbage.kind !== 'success' && garbage.diag).toMatch(/HTTP 200: not JSON; body: <html>Bad gateway/);
+    // The body of an acquire_jobs answer is never quoted (job dictionaries hold secrets).
+    expect(garbage.kind !== 'success' && garbage.diag).toBe(
+      'pilot/acquire_jobs: HTTP 200: not JSON; body: (24 bytes, not shown: it may hold job secrets)',
+    );
+    const secret = v1Dialect.getJobsResult(
+      v1('pilot/acquire_jobs', {
+        success: true,
+        message: '',
+        data: { StatusCode: 0, jobs: { secrets: 's3cr3t' } },
+      }),
+    );
+    expect(secret.kind !== 'success' && secret.diag).toMatch(
+      /^pilot\/acquire_jobs: HTTP 200: data.jobs is not a list; body: \(\d+ bytes, not shown/,
+    );
+    expect(JSON.stringify(secret)).not.toContain('s3cr3t');
     const noAuth = v1Dialect.getJobsResult(
       v1('pilot/acquire_jobs', { success: false, message: 'SSL secure connection is required', data: null }),
     );
     expect(noAuth.kind).toBe('retry');
   });
 
-  it('update_jobs_bulk: per job success with command, 30/50 fatal, argument error fatal, short list retry', () => {
+  it('update_jobs_bulk: per job success with command, 30 retried, 50 and argument errors fatal, short list retried', () => {
     const js = jobs(1, 2, 3, 4, 5);
     const answer = v1('pilot/update_jobs_bulk', {
       success: true,
@@ -182,10 +204,13 @@ describe('API v1 answers', () => {
       ],
     });
     const out = v1Dialect.updateJobsResult(answer, js);
-    expect(kinds(out)).toEqual(['success', 'success', 'fatal', 'fatal', 'retry']);
+    // StatusCode 30 (SC_Failed) also means the server failed to apply it: sent again, like Harvester.
+    expect(kinds(out)).toEqual(['success', 'success', 'retry', 'fatal', 'retry']);
     expect(out[0]).toEqual({ kind: 'success', value: { command: 'tobekilled' } });
     expect(out[1]).toEqual({ kind: 'success', value: {} });
-    expect(out[2]?.kind !== 'success' && out[2]?.diag).toMatch(/job 3 refused: StatusCode=30 job not found/);
+    expect(out[2]?.kind !== 'success' && out[2]?.diag).toBe(
+      'pilot/update_jobs_bulk: job 3 not updated: StatusCode=30 job not found',
+    );
     expect(out[4]?.kind !== 'success' && out[4]?.diag).toMatch(
       /job 5: no answer \(the server answered 4 of 5 jobs\)/,
     );
@@ -385,7 +410,7 @@ describe('legacy requests and answers', () => {
     expect(legacyDialect.getJobsResult(a('{"StatusCode": 40}')).kind).toBe('retry');
   });
 
-  it('updateJobsInBulk: [true, [{type, content}]] per job; [false, TypeError] fatal; short list', () => {
+  it('updateJobsInBulk: [true, [{type, content}]] per job (30 retried); [false, TypeError] fatal for one job only; short list', () => {
     const answer = {
       endpoint: 'updateJobsInBulk',
       status: 200,
@@ -399,17 +424,33 @@ describe('legacy requests and answers', () => {
       ]),
     };
     const out = legacyDialect.updateJobsResult(answer, jobs(1, 2, 3, 4));
-    expect(kinds(out)).toEqual(['success', 'fatal', 'retry', 'retry']);
+    expect(kinds(out)).toEqual(['success', 'retry', 'retry', 'retry']);
     expect(out[0]).toEqual({ kind: 'success', value: { command: 'tobekilled' } });
-    const refused = legacyDialect.updateJobsResult(
-      {
+    expect(out[1]?.kind !== 'success' && out[1]?.diag).toBe(
+      'updateJobsInBulk: job 2 not updated: StatusCode=30 unknown',
+    );
+    const typeError = {
+      endpoint: 'updateJobsInBulk',
+      status: 200,
+      body: '[false, "updateJobsInBulk h1 failed with TypeError updateJob() got an unexpected keyword argument"]',
+    };
+    // The list fails for one job: which one only a list of one says.
+    const refused = legacyDialect.updateJobsResult(typeError, jobs(1, 2));
+    expect(kinds(refused)).toEqual(['retry', 'retry']);
+    expect(refused[0]?.kind !== 'success' && refused[0]?.diag).toMatch(
+      /TypeError .* \(for one of the 2 jobs sent together\)$/,
+    );
+    expect(legacyDialect.updateJobsRefusedAsWhole(typeError)).toBe(true);
+    expect(kinds(legacyDialect.updateJobsResult(typeError, jobs(1)))).toEqual(['fatal']);
+    expect(legacyDialect.updateJobsRefusedAsWhole(answer)).toBe(false);
+    expect(
+      legacyDialect.updateJobsRefusedAsWhole({
         endpoint: 'updateJobsInBulk',
         status: 200,
-        body: '[false, "updateJobsInBulk h1 failed with TypeError updateJob() got an unexpected keyword argument"]',
-      },
-      jobs(1, 2),
-    );
-    expect(kinds(refused)).toEqual(['fatal', 'fatal']);
+        body: '[false, "database error"]',
+      }),
+    ).toBe(false);
+    expect(v1Dialect.updateJobsRefusedAsWhole(typeError)).toBe(false);
     const form = legacyDialect.updateJobs(jobs(1), 'h1').form as Record<string, string>;
     expect(JSON.parse(form.jobList as string)[0]).toMatchObject({ jobId: 1, state: 'running' });
     expect(form.harvester_id).toBe('h1');
@@ -459,6 +500,25 @@ describe('legacy requests and answers', () => {
       endpoint: 'getEventRanges',
       method: 'POST',
       form: { pandaID: '1', jobsetID: '2', nRanges: '5', scattered: 'True' },
+      idempotent: false,
+    });
+    expect(legacyDialect.getCommands(5, 'h1').idempotent).toBe(false);
+    expect(
+      legacyDialect.getJobs(
+        {
+          siteName: 'S',
+          nodeName: '',
+          prodSourceLabel: '',
+          computingElement: '',
+          nJobs: 1,
+          additionalCriteria: {},
+        },
+        'h1',
+      ).call,
+    ).toMatchObject({
+      endpoint: 'getJob',
+      idempotent: false,
+      redactAnswer: true,
     });
     expect(
       legacyDialect.getEventRangesResult(

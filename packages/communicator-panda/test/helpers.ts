@@ -1,5 +1,9 @@
 // Shared set-up of the tests against the fake PanDA server: a communicator with short timeouts
-// and retry delays, closed (with the server) after each test.
+// and retry delays, closed (with the server) after each test; a bare scripted server for answers
+// the fake has no fault for.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import type { JobSpec, PluginLogger } from '@harvester-ts/core';
 import {
   createRecordingLogger,
@@ -70,3 +74,70 @@ export const getJobsRequest = (nJobs: number, additionalCriteria: Record<string,
   nJobs,
   additionalCriteria,
 });
+
+/** A request a scripted server received. */
+export interface ScriptedRequest {
+  path: string;
+  body: string;
+  /** The socket's remote port: one per connection. */
+  port: number;
+}
+
+export interface ScriptedAnswer {
+  status?: number;
+  headers?: Record<string, string>;
+  body: string | Buffer;
+}
+
+/**
+ * A bare HTTP(S) server answering each request with `script(request)` (awaited, so a test can
+ * hold an answer back), for answers the fake PanDA server has no fault for.
+ */
+export async function startScriptedServer(
+  script: (request: ScriptedRequest) => ScriptedAnswer | Promise<ScriptedAnswer>,
+  tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer },
+): Promise<{ url: string; requests: ScriptedRequest[]; closedConnections: number; close(): Promise<void> }> {
+  const requests: ScriptedRequest[] = [];
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const request = {
+      path: req.url ?? '',
+      body: Buffer.concat(chunks).toString('utf8'),
+      port: req.socket.remotePort ?? 0,
+    };
+    requests.push(request);
+    const answer = await script(request);
+    res.writeHead(answer.status ?? 200, { 'Content-Type': 'text/plain', ...answer.headers });
+    res.end(answer.body);
+  };
+  const server = tls
+    ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, handler)
+    : createHttpServer(handler);
+  const sockets = new Set<Socket>();
+  const state = {
+    url: '',
+    requests,
+    closedConnections: 0,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      state.closedConnections += 1;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return track(state);
+}
+
+/** Resolves once `condition()` holds (polled; the test's own timeout bounds it). */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}

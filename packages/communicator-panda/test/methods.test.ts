@@ -148,7 +148,7 @@ describe.each(['v1', 'legacy'] as const)('API %s', (api) => {
     }
   });
 
-  it('updateJobs: per-job refusals are fatal for that job only; an unknown running job is told to die', async () => {
+  it("updateJobs: per-job failures are that job's only; an unknown running job is told to die", async () => {
     server.wms.addJobs(makePandaJob({ PandaID: 301, computingSite: 'SITE_A' }));
     const { comm } = await client();
     await comm.getJobs(getJobsRequest(1));
@@ -159,8 +159,11 @@ describe.each(['v1', 'legacy'] as const)('API %s', (api) => {
     const out = await comm.updateJobs([runningJob(301), unknownFinal, runningJob(999_998)], 'lock');
     expect(out[0]).toEqual({ kind: 'success', value: {} });
     if (api === 'v1') {
-      expect(out[1]?.kind).toBe('fatal');
-      expect(out[1]?.kind !== 'success' && out[1]?.diag).toMatch(/job 999999 refused: StatusCode=30/);
+      // StatusCode 30 (here: metadata of an unknown job) is ambiguous: sent again next cycle.
+      expect(out[1]?.kind).toBe('retry');
+      expect(out[1]?.kind !== 'success' && out[1]?.diag).toBe(
+        'pilot/update_jobs_bulk: job 999999 not updated: StatusCode=30 Failed to add meta_data',
+      );
       expect(out[2]).toEqual({ kind: 'success', value: { command: 'tobekilled' } });
     } else {
       // The legacy server answers a bare success for the metadata it cannot store.
@@ -187,6 +190,28 @@ describe.each(['v1', 'legacy'] as const)('API %s', (api) => {
       expect(server.requestsTo(ep.updateJobs)).toHaveLength(1);
     });
   }
+
+  it('updateJobs: StatusCode 30 (the server failed to apply it) is retryLater; sent again, it is applied', async () => {
+    server.wms.addJobs(
+      makePandaJob({ PandaID: 321, computingSite: 'SITE_A' }),
+      makePandaJob({ PandaID: 322, computingSite: 'SITE_A' }),
+    );
+    const { comm } = await client();
+    await comm.getJobs(getJobsRequest(2));
+    server.wms.rejectJobUpdates(321, { error: 'database busy' });
+    server.wms.rejectJobUpdates(322, { error: 'refused', retryable: false });
+    const first = await comm.updateJobs([runningJob(321), runningJob(322)], 'lock');
+    expect(first.map((o) => o.kind)).toEqual(['retry', 'retry']);
+    expect(first[0]?.kind !== 'success' && first[0]?.diag).toMatch(/job 321 not updated: StatusCode=30/);
+    expect(server.wms.updatesOf(321)).toEqual([]);
+    const again = await comm.updateJobs([runningJob(321), runningJob(322)], 'lock');
+    expect(again).toEqual([
+      { kind: 'success', value: {} },
+      { kind: 'success', value: {} },
+    ]);
+    expect(server.wms.statusHistoryOf(321)).toEqual(['running']);
+    expect(server.wms.statusHistoryOf(322)).toEqual(['running']);
+  });
 
   it('checkJobs: one status per job in order; unknown jobs are inactive', async () => {
     server.wms.addJobs(makePandaJob({ PandaID: 401, computingSite: 'SITE_A' }));

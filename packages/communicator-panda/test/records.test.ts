@@ -76,11 +76,29 @@ describe('pandaWorkerRecord (convert_to_propagate)', () => {
 });
 
 describe('what is read back', () => {
-  it('job dictionaries without an object shape or a PandaID are dropped and described', () => {
-    const { jobs, dropped } = usableJobDicts([{ PandaID: 1 }, { PandaID: '2' }, null, { jobName: 'x' }, [1]]);
+  it('job dictionaries without an object shape or a PandaID are dropped and described without their content', () => {
+    const { jobs, dropped } = usableJobDicts([
+      { PandaID: 1 },
+      { PandaID: '2' },
+      null,
+      { jobName: 'x', secrets: '{"token": "s3cr3t"}' },
+      [1],
+      'secret-string',
+      { PandaID: { secrets: 's3cr3t' } },
+      { PandaID: -5 },
+      { PandaID: 'abc' },
+    ]);
     expect(jobs).toEqual([{ PandaID: 1 }, { PandaID: '2' }]);
-    expect(dropped).toHaveLength(3);
-    expect(dropped[1]).toMatch(/^#3: no usable PandaID \(missing\): \{"jobName":"x"\}/);
+    expect(dropped).toEqual([
+      '#2: not an object but null',
+      '#3: no usable PandaID (missing); keys: jobName, secrets',
+      '#4: not an object but a list of 1',
+      '#5: not an object but a string of 13 characters',
+      '#6: no usable PandaID (an object); keys: PandaID',
+      '#7: no usable PandaID (-5); keys: PandaID',
+      '#8: no usable PandaID (a string of 3 characters); keys: PandaID',
+    ]);
+    expect(dropped.join()).not.toMatch(/s3cr3t|secret-string/);
   });
 
   it('commands: snake_case fields, JSON-string params, server times', () => {
@@ -118,6 +136,8 @@ describe('options', () => {
         auth: { type: 'none' },
         hostAuth: {},
         timeoutSeconds: 180,
+        callDeadlineSeconds: 270,
+        maxResponseBytes: 256 * 1024 * 1024,
         maxRetries: 3,
         retryBaseDelayMs: 1000,
         nConnections: 5,
@@ -149,6 +169,12 @@ describe('options', () => {
         'communicator.nConnections',
       ]),
     );
+    const origin = await validateOptions(
+      pandaCommunicatorOptions,
+      { url: 'https://x', auth: { type: 'oidc', origin: 'atlas\r\nX: 1', tokenEnv: 'T' } },
+      'communicator',
+    );
+    expect(origin.ok ? [] : origin.issues.map((i) => i.path)).toEqual(['communicator.auth.origin']);
     const typo = await validateOptions(pandaCommunicatorOptions, {
       url: 'https://x',
       auth: { type: 'oidc', origin: 'atlas', tokenfile: '/t' },

@@ -9,7 +9,7 @@ import {
   type FakePandaServerOptions,
   startFakePandaServer,
 } from '@harvester-ts/testkit';
-import { clientFor, closeAll, track } from './helpers.js';
+import { clientFor, closeAll, type ScriptedAnswer, startScriptedServer, track, until } from './helpers.js';
 
 let dir: string;
 let pki: TestPki;
@@ -143,6 +143,42 @@ describe('X.509', () => {
     expect(out.kind).toBe('retry');
     expect(out.kind !== 'success' && out.diag).toMatch(/certificate/i);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('certificate renewal', () => {
+  it('a renewed certificate is used for new connections without cutting a request in flight', async () => {
+    const certFile = join(dir, 'renewed-cert.pem');
+    await writeFile(certFile, pki.clientCert);
+    const ok: ScriptedAnswer = { body: '{"success": true, "message": "", "data": null}' };
+    // The first request is answered only once the second has arrived.
+    let releaseFirst: () => void = () => {};
+    const scripted = await startScriptedServer(
+      ({ body }) => {
+        if (body.includes('"panda_queue":"first"'))
+          return new Promise<ScriptedAnswer>((resolve) => {
+            releaseFirst = () => resolve(ok);
+          });
+        releaseFirst();
+        return ok;
+      },
+      { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+    );
+    const { comm, logger } = await clientFor(scripted, {
+      auth: { type: 'x509', certFile, keyFile: pki.paths.clientKey },
+      caFile: pki.paths.caCert,
+      maxRetries: 0,
+    });
+    const first = comm.updateWorkerStats('first', stats);
+    await until(() => scripted.requests.length === 1);
+    await writeFile(certFile, `${pki.clientCert}\n`); // renewed in place
+    const second = comm.updateWorkerStats('second', stats);
+    expect(await second).toEqual({ kind: 'success', value: undefined });
+    expect(await first).toEqual({ kind: 'success', value: undefined });
+    // One connection per certificate; the old one is closed once its request is done.
+    expect(new Set(scripted.requests.map((r) => r.port)).size).toBe(2);
+    await until(() => scripted.closedConnections === 1);
+    expect(logger.records.map((r) => r.msg)).toContain('client certificate changed; re-read');
   });
 });
 

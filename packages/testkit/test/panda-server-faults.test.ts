@@ -69,6 +69,22 @@ describe('timeout', () => {
     expect((await acquire()).status).toBe(200);
   });
 
+  it('with applied: true, applies the request and then never answers', async () => {
+    server.injectFault({ kind: 'timeout', applied: true, endpoint: 'pilot/acquire_jobs' });
+    await expect(acquire({ signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    // The jobs are handed out (sent) although the client never got them.
+    expect(server.wms.jobsHandedOut).toEqual([1]);
+    expect(server.wms.statusOf(1)).toBe('sent');
+    expect(server.requestsTo('pilot/acquire_jobs')[0]).toMatchObject({
+      status: 0,
+      fault: 'timeout',
+      applied: true,
+      params: { site_name: 'SITE_A' },
+    });
+    const next = await acquire();
+    expect(((await next.json()) as { data: { jobs: { PandaID: number }[] } }).data.jobs[0]?.PandaID).toBe(2);
+  });
+
   it('close() ends a hanging request', async () => {
     server.injectFault({ kind: 'timeout' });
     const pending = acquire();
@@ -86,7 +102,23 @@ describe('reset', () => {
     server.injectFault({ kind: 'reset' });
     await expect(acquire()).rejects.toThrow();
     expect(server.wms.calls.getJobs).toBe(0);
-    expect(server.requests[0]).toMatchObject({ status: 0, fault: 'reset' });
+    expect(server.requests[0]).toMatchObject({ status: 0, fault: 'reset', applied: false });
+  });
+
+  it('with applied: true, applies the request and then destroys the connection', async () => {
+    server.injectFault({ kind: 'reset', applied: true, endpoint: 'pilot/acquire_jobs' });
+    await expect(acquire()).rejects.toThrow();
+    expect(server.wms.jobsHandedOut).toEqual([1]);
+    expect(server.requests[0]).toMatchObject({ status: 0, fault: 'reset', applied: true });
+    // A legacy update applied before the reset is recorded.
+    server.injectFault({ kind: 'reset', applied: true, endpoint: 'updateJobsInBulk' });
+    await expect(
+      call(server, '/server/panda/updateJobsInBulk', {
+        form: { jobList: JSON.stringify([{ jobId: 1, state: 'running' }]), harvester_id: 'h1' },
+      }),
+    ).rejects.toThrow();
+    expect(server.wms.statusHistoryOf(1)).toEqual(['running']);
+    expect(server.requestsTo('updateJobsInBulk')[0]).toMatchObject({ fault: 'reset', applied: true });
   });
 });
 

@@ -118,6 +118,33 @@ it('updates jobs with updateJob and updateJobsInBulk (the records core builds)',
   ]);
 });
 
+it('answers a WMS refusal of an update with StatusCode 30 and records nothing for it', async () => {
+  await legacy('getJob', { siteName: 'SITE_A', nJobs: '2' });
+  server.wms.rejectJobUpdates(1, { retryable: true });
+  server.wms.rejectJobUpdates(2, { retryable: false });
+  const form = {
+    jobList: JSON.stringify([
+      { jobId: 1, state: 'running' },
+      { jobId: 2, state: 'running' },
+    ]),
+    harvester_id: 'h1',
+  };
+  const contents = async () => {
+    const [ok, results] = JSON.parse((await legacy('updateJobsInBulk', form)).text);
+    expect(ok).toBe(true);
+    return results.map((x: { content: string }) => JSON.parse(x.content));
+  };
+  expect(await contents()).toEqual([{ StatusCode: 30 }, { StatusCode: 30 }]);
+  expect(server.wms.updatesOf(1)).toEqual([]);
+  expect(server.wms.updatesOf(2)).toEqual([]);
+  expect(await contents()).toEqual([
+    { StatusCode: 0, command: 'NULL' },
+    { StatusCode: 0, command: 'NULL' },
+  ]);
+  expect(server.wms.statusHistoryOf(1)).toEqual(['running']);
+  expect(server.wms.statusHistoryOf(2)).toEqual(['running']);
+});
+
 it('answers checkJobStatus, commands, workers, heartbeats and the rest', async () => {
   await legacy('getJob', { siteName: 'SITE_A', nJobs: '1' });
   const status = await legacy('checkJobStatus', { ids: '1,404' }, false);

@@ -323,6 +323,43 @@ describe('pilot endpoints', () => {
     expect(server.wms.statusHistoryOf(33)).toEqual(['failed']);
   });
 
+  it('answers a WMS refusal with StatusCode 30, retryable or not, and records nothing for it', async () => {
+    addJobs(61, 62);
+    await acquire(2);
+    server.wms.rejectJobUpdates(61, { error: 'database busy', retryable: true });
+    server.wms.rejectJobUpdates(62, { error: 'refused for good', retryable: false });
+    const send = () =>
+      v1(server, 'pilot/update_jobs_bulk', {
+        json: {
+          job_list: [
+            { job_id: 61, job_status: 'running' },
+            { job_id: 62, job_status: 'running' },
+          ],
+        },
+      });
+    const r = await send();
+    // What the real server sends for any failure to apply: StatusCode 30 with the ErrorDiag.
+    expect(r.envelope.data).toEqual([
+      { success: true, message: 'database busy', data: { StatusCode: 30, ErrorDiag: 'database busy' } },
+      {
+        success: true,
+        message: 'refused for good',
+        data: { StatusCode: 30, ErrorDiag: 'refused for good' },
+      },
+    ]);
+    expect(server.wms.updatesOf(61)).toEqual([]);
+    expect(server.wms.updatesOf(62)).toEqual([]);
+    expect(server.wms.statusOf(61)).toBe('sent');
+    // Sent again, both are applied.
+    const again = await send();
+    expect((again.envelope.data as { data: unknown }[]).map((x) => x.data)).toEqual([
+      { StatusCode: 0, command: 'NULL' },
+      { StatusCode: 0, command: 'NULL' },
+    ]);
+    expect(server.wms.statusHistoryOf(61)).toEqual(['running']);
+    expect(server.wms.statusHistoryOf(62)).toEqual(['running']);
+  });
+
   it('fails the whole update_jobs_bulk call for a job without job_id (earlier jobs applied)', async () => {
     addJobs(41);
     await acquire(1);

@@ -4,10 +4,18 @@
 export type FakePandaFault =
   /** Answers with this HTTP status (default body: an HTML proxy error page); nothing is applied. */
   | { kind: 'http-status'; status: number; body?: string; endpoint?: string; times?: number }
-  /** Reads the request and never answers; the socket stays open until the client gives up or close(). */
-  | { kind: 'timeout'; endpoint?: string; times?: number }
-  /** Destroys the socket without an answer; nothing is applied. */
-  | { kind: 'reset'; endpoint?: string; times?: number }
+  /**
+   * Reads the request and never answers; the socket stays open until the client gives up or
+   * close(). Nothing is applied unless `applied: true`: then the request is applied (jobs handed
+   * out, updates recorded) and only the answer is lost, as when a server or proxy dies after
+   * doing the work.
+   */
+  | { kind: 'timeout'; applied?: boolean; endpoint?: string; times?: number }
+  /**
+   * Destroys the socket without an answer. Nothing is applied unless `applied: true`: then the
+   * request is applied first and the connection reset instead of the answer.
+   */
+  | { kind: 'reset'; applied?: boolean; endpoint?: string; times?: number }
   /** The request is applied, then answered with HTTP 200 and a body that is not an envelope. */
   | { kind: 'garbage'; body?: string; endpoint?: string; times?: number };
 

@@ -64,6 +64,11 @@ export interface FakePandaRequest {
   at: number;
   /** The fault that hit the request, if any. */
   fault?: FakePandaFault['kind'];
+  /**
+   * For the timeout and reset faults: whether the request was applied before the answer was
+   * lost (`applied: true` in the fault).
+   */
+  applied?: boolean;
 }
 
 export type { FakePandaAuthOptions, FakePandaFault };
@@ -240,8 +245,9 @@ export class FakePandaServer {
     const r = route(path);
     const decision = authenticate(req, this.options.auth);
     const record = (
-      answer: { status: number; params?: Record<string, unknown>; success?: boolean },
+      answer: { status: number; params?: Record<string, unknown> | undefined; success?: boolean | undefined },
       fault?: FakePandaFault['kind'],
+      applied?: boolean,
     ): void => {
       const entry: FakePandaRequest = {
         method: req.method ?? 'GET',
@@ -256,18 +262,21 @@ export class FakePandaServer {
       };
       if (answer.success !== undefined) entry.success = answer.success;
       if (fault !== undefined) entry.fault = fault;
+      if (applied !== undefined) entry.applied = applied;
       this.recorded.push(entry);
     };
 
     const fault = this.faults.take(r.endpoint);
-    if (fault?.kind === 'timeout') {
-      record({ status: 0 }, 'timeout');
-      this.hanging.add(req.socket);
-      return;
-    }
-    if (fault?.kind === 'reset') {
-      record({ status: 0 }, 'reset');
-      req.socket.destroy();
+    if (fault?.kind === 'timeout' || fault?.kind === 'reset') {
+      // Applied first when asked to: the work is done, only the answer is lost.
+      const applied = fault.applied === true ? await this.answer(req, r, url, body, decision) : undefined;
+      record(
+        { status: 0, params: applied?.params, success: applied?.success },
+        fault.kind,
+        applied !== undefined,
+      );
+      if (fault.kind === 'timeout') this.hanging.add(req.socket);
+      else req.socket.destroy();
       return;
     }
     if (fault?.kind === 'http-status') {

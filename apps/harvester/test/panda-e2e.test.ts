@@ -126,4 +126,66 @@ describe('harvester with the PanDA communicator', () => {
       );
     }, 240_000);
   }
+
+  it('keeps final reports until the server answers again, and fetches nothing with a refused token', async () => {
+    const base = join(dir, 'faults');
+    mkdirSync(base, { recursive: true });
+    const wms = new SimulatedWms();
+    server = await startFakePandaServer({
+      wms,
+      tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+      auth: { tokens: { [TOKEN]: VO } },
+    });
+    wms.addJobs(
+      shellJob(9301, 'echo one > panda.out.9301.txt', {
+        computingSite: SITE,
+        outFiles: ['panda.out.9301.txt'],
+      }),
+      shellJob(9302, 'exit 3', { computingSite: SITE }),
+    );
+    const tokenFile = join(base, 'panda.token');
+    const config = () =>
+      writeFileSync(
+        join(base, 'harvester.config.json'),
+        JSON.stringify({
+          profile: 'local',
+          communicator: {
+            module: '@harvester-ts/communicator-panda',
+            name: 'PandaCommunicator',
+            url: server!.url,
+            auth: { type: 'oidc', tokenFile, origin: VO },
+            caFile: pki.paths.caCert,
+            retryBaseDelayMs: 10,
+          },
+          queues: { [SITE]: { templateQueueName: 'LOCAL_TEMPLATE' } },
+        }),
+      );
+    config();
+
+    // A token the server refuses: one round fetches nothing, reports the refusal, and keeps the secret.
+    writeFileSync(tokenFile, 'not-the-token\n');
+    const refused = await harvester(base, ['run', '--once'], { HARVESTER_LOG_LEVEL: 'info' });
+    expect(refused.code).toBe(0);
+    expect(wms.jobsQueued.sort()).toEqual([9301, 9302]);
+    expect(server.requestsTo('pilot/acquire_jobs').map((r) => r.status)).toContain(403);
+    expect(`${refused.stdout}${refused.stderr}`).toContain('403');
+    expect(`${refused.stdout}${refused.stderr}`).not.toContain('not-the-token');
+
+    // The right token; then every job report fails with 503 for a while (a proxy in front of a
+    // server that is down): the jobs run, their final reports wait, and all arrive in the end.
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    server.injectFault({ kind: 'http-status', status: 503, endpoint: 'pilot/update_jobs_bulk', times: 12 });
+    const run = await harvester(base, ['run', '--until-idle', '--timeout', '180']);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const updates = server.requestsTo('pilot/update_jobs_bulk');
+    expect(updates.filter((r) => r.status === 503)).toHaveLength(12);
+    expect(updates.at(-1)!.status).toBe(200);
+    expect(wms.finalStatusOf(9301)).toBe('finished');
+    expect(wms.finalStatusOf(9302)).toBe('failed');
+    const rows = await json<JobRow[]>(base, ['jobs']);
+    expect(rows.map((j) => [j.PandaID, j.status, j.subStatus])).toEqual([
+      [9301, 'finished', 'done'],
+      [9302, 'failed', 'done'],
+    ]);
+  }, 240_000);
 });

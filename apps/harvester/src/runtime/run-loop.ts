@@ -33,14 +33,20 @@ export async function runLoop(engine: Engine, options: RunLoopOptions): Promise<
   const deadline = Date.now() + options.timeoutMs;
   const pause = options.idlePauseMs ?? 250;
   let quiet = 0;
+  // Whether the WMS was asked for jobs (and gave none) since the quiet rounds began: a fetch that
+  // is not due yet (a recent fetch by an earlier run) says nothing about the jobs waiting there.
+  let asked = false;
   while (!signal.aborted) {
     const results = await engine.runOnce();
     const work = Object.values(results).reduce((n, r) => n + r.work, 0);
-    // Two quiet rounds in a row over a settled database: a single one could fall between a
-    // worker's exit and the monitor seeing it.
+    if (work > 0) asked = false;
+    if (fetcherAsked(results.jobFetcher)) asked = true;
+    // Two quiet rounds in a row over a settled database, after the WMS had nothing: a single one
+    // could fall between a worker's exit and the monitor seeing it.
     if (work === 0 && (await isSettled(engine.db.ds))) {
       quiet++;
-      if (quiet >= 2) return 'settled';
+      if (quiet >= 2 && asked) return 'settled';
+      if (!asked) await sleep(pause, signal);
     } else if (work === 0) {
       quiet = 0;
       await sleep(pause, signal);
@@ -50,6 +56,15 @@ export async function runLoop(engine: Engine, options: RunLoopOptions): Promise<
     if (Date.now() > deadline) return 'timeout';
   }
   return 'stopped';
+}
+
+/**
+ * Whether the job fetcher's round asked the WMS: it reports the queues it asked for; a round with
+ * no fetching queue at all (NoJob queues, no job limit) has nothing to ask.
+ */
+function fetcherAsked(result: { work: number; [key: string]: unknown } | undefined): boolean {
+  if (result === undefined) return true;
+  return !('queues' in result) || Number(result.queues) > 0;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -236,6 +236,103 @@ describe('configuration', () => {
     expect(bad.stderr).toContain('SITE_A.messenger');
   });
 
+  it('takes a Harvester HTCondor grid NoJob queue, dropping its DummyPreparator and DummyStager', async () => {
+    mkdirSync(join(dir, 'etc'));
+    const sdf = join(dir, 'etc', 'grid.sdf');
+    writeFileSync(
+      sdf,
+      'executable = {executableFile}\nuniverse = grid\nlog = {logDir}/{workerID}.log\nqueue 1\n',
+    );
+    const HP = 'pandaharvester.harvester';
+    const gridQueue = (mapType: string) => ({
+      'CERN-PROD_UCORE': {
+        prodSourceLabel: 'managed',
+        mapType,
+        truePilot: true,
+        maxWorkers: 1000,
+        nQueueLimitWorker: 200,
+        submitter: {
+          name: 'HTCondorSubmitter',
+          module: `${HP}submitter.htcondor_submitter`,
+          useSpool: false,
+          templateFile: sdf,
+          executableFile: '/opt/harvester/etc/runpilot3-wrapper.sh',
+          x509UserProxy: '/data/harvester/x509up_prod',
+          logDir: '/data/harvester/condor_logs',
+          logBaseURL: 'https://harvester.example.org/condor_logs',
+          nProcesses: 8,
+          condorSchedd: 'ce01.example.org',
+          condorPool: 'ce01.example.org:9619',
+        },
+        monitor: {
+          name: 'HTCondorMonitor',
+          module: `${HP}monitor.htcondor_monitor`,
+          cancelUnknown: false,
+          heldTimeout: 3600,
+        },
+        sweeper: { name: 'HTCondorSweeper', module: `${HP}sweeper.htcondor_sweeper` },
+        messenger: {
+          name: 'SharedFileMessenger',
+          module: `${HP}messenger.shared_file_messenger`,
+          accessPoint: `/data/harvester/wdirs/${WORKER_ID}`,
+        },
+        workerMaker: {
+          name: 'SimpleWorkerMaker',
+          module: `${HP}workermaker.simple_worker_maker`,
+          jobAttributesToUse: ['nCore'],
+        },
+        preparator: { name: 'DummyPreparator', module: `${HP}preparator.dummy_preparator` },
+        stager: { name: 'DummyStager', module: `${HP}stager.dummy_stager` },
+      },
+    });
+    const queueFile = join(dir, 'etc', 'panda_queueconfig.json');
+    writeFileSync(queueFile, JSON.stringify(gridQueue('NoJob')));
+    writeFileSync(
+      join(dir, 'harvester.config.json'),
+      JSON.stringify({ queues: './etc/panda_queueconfig.json' }),
+    );
+    const v = await harvester(dir, ['config', 'validate']);
+    expect(v.code).toBe(0);
+    for (const section of ['submitter', 'monitor', 'sweeper']) {
+      const name = `HTCondor${section[0]!.toUpperCase()}${section.slice(1)}`;
+      expect(v.stdout).toContain(`ok   CERN-PROD_UCORE.${section}: @harvester-ts/htcondor ${name}`);
+    }
+    expect(v.stdout).toContain(
+      'mapped CERN-PROD_UCORE.preparator: pandaharvester.harvesterpreparator.dummy_preparator.DummyPreparator → none; ' +
+        'dropped: DummyPreparator moves no data; a NoJob queue needs no preparator, a queue with jobs must name a real one',
+    );
+    expect(v.stdout).toContain('dropped: DummyStager moves no data');
+    expect(v.stdout).not.toMatch(/CERN-PROD_UCORE\.(preparator|stager): @/);
+    expect(v.stdout.trim().split('\n').at(-1)).toBe('valid');
+
+    const shown = await json<Json>(dir, ['config', 'show']);
+    const queue = shown.queues['CERN-PROD_UCORE'];
+    expect([queue.mapType, 'preparator' in queue, 'stager' in queue]).toEqual(['NoJob', false, false]);
+    expect(queue.submitter).toEqual(
+      expect.objectContaining({
+        module: '@harvester-ts/htcondor',
+        name: 'HTCondorSubmitter',
+        useSpool: false,
+      }),
+    );
+    expect(shown.queueNotes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CERN-PROD_UCORE\.stager: .*DummyStager → none; dropped: /),
+      ]),
+    );
+
+    // The same queue carrying jobs needs a real preparator and stager, and is told so.
+    writeFileSync(queueFile, JSON.stringify(gridQueue('OneToOne')));
+    const push = await harvester(dir, ['config', 'validate']);
+    expect(push.code).toBe(3);
+    expect(push.stderr).toContain(
+      "CERN-PROD_UCORE.preparator: missing mandatory plugin section 'preparator' (set it in the queue or in its " +
+        "template; only NoJob queues, which carry no jobs, may leave it out); Harvester's DummyPreparator " +
+        '(CERN-PROD_UCORE.preparator) was dropped: it moves no data',
+    );
+    expect(push.stderr).toContain("CERN-PROD_UCORE.stager: missing mandatory plugin section 'stager'");
+  });
+
   it('prints the JSON Schemas of the configuration and of the queues', async () => {
     const app = await json<Json>(dir, ['config', 'schema']);
     expect(app.properties.queues.anyOf[1]).toEqual({ $ref: '#/definitions/QueueConfigFile' });

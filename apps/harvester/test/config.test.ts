@@ -87,6 +87,58 @@ it('reports every problem at once, with paths, as a ConfigError', async () => {
   expect(paths.some((p) => p.startsWith('queues.Q'))).toBe(true);
 });
 
+it('tells a queue with jobs that lost a Harvester DummyPreparator/DummyStager of its template why', async () => {
+  const HV = 'pandaharvester.harvester';
+  const sections = (mapType: string) => ({
+    mapType,
+    submitter: { module: '@harvester-ts/local', name: 'LocalSubmitter' },
+    monitor: { module: '@harvester-ts/local', name: 'LocalMonitor' },
+    sweeper: { module: '@harvester-ts/local', name: 'LocalSweeper' },
+    workerMaker: { module: `${HV}workermaker.simple_worker_maker`, name: 'SimpleWorkerMaker' },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Harvester's access point placeholder
+    messenger: { module: '@harvester-ts/engine', name: 'SharedFileMessenger', accessPoint: '/w/${workerID}' },
+    preparator: { module: `${HV}preparator.dummy_preparator`, name: 'DummyPreparator' },
+    stager: { module: `${HV}stager.dummy_stager`, name: 'DummyStager' },
+  });
+  write('harvester.config.json', {
+    queues: {
+      GRID_TEMPLATE: sections('NoJob'),
+      PULL: { templateQueueName: 'GRID_TEMPLATE', maxWorkers: 2 },
+      PUSH: {
+        templateQueueName: 'GRID_TEMPLATE',
+        mapType: 'OneToOne',
+        stager: { module: '@harvester-ts/stager-posix', name: 'PosixStager' },
+      },
+    },
+  });
+  const err = await loadConfig({ cwd: dir, env: {} }).catch((e) => e);
+  expect(err).toBeInstanceOf(ConfigError);
+  expect((err as ConfigError).issues).toEqual([
+    {
+      path: 'queues.PUSH.preparator',
+      message:
+        "missing mandatory plugin section 'preparator' (set it in the queue or in its template; only NoJob " +
+        "queues, which carry no jobs, may leave it out); Harvester's DummyPreparator (GRID_TEMPLATE.preparator) " +
+        'was dropped: it moves no data',
+    },
+  ]);
+  write('harvester.config.json', {
+    queues: {
+      GRID_TEMPLATE: sections('NoJob'),
+      PULL: { templateQueueName: 'GRID_TEMPLATE', maxWorkers: 2 },
+    },
+  });
+  const c = await loadConfig({ cwd: dir, env: {} });
+  expect(Object.keys(c.queues)).toEqual(['PULL']);
+  expect(['preparator' in c.queues.PULL!, 'stager' in c.queues.PULL!]).toEqual([false, false]);
+  expect(c.queueSource.notes).toEqual(
+    expect.arrayContaining([
+      `GRID_TEMPLATE.preparator: ${HV}preparator.dummy_preparator.DummyPreparator → none; dropped: ` +
+        'DummyPreparator moves no data; a NoJob queue needs no preparator, a queue with jobs must name a real one',
+    ]),
+  );
+});
+
 it('resolves secrets from env and files and redacts them by path and by key', () => {
   write('secret.txt', 'from-a-file\n');
   const r = resolveSecrets(

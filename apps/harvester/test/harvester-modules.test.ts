@@ -2,8 +2,10 @@
 // what is passed through, and that every plugin we cannot map is reported at once with its path.
 import { ConfigError, safeParseQueueConfigFile } from '@harvester-ts/core';
 import {
+  HARVESTER_DROPPED_PLUGINS,
   HARVESTER_PLUGIN_MAP,
   HARVESTER_TS_PLUGINS,
+  HARVESTER_UNSUPPORTED_MODULES,
   looksLikeHarvesterQueueConfig,
   mapHarvesterQueueConfig,
 } from '../src/config/harvester-modules.js';
@@ -324,6 +326,162 @@ describe('mapHarvesterQueueConfig on a realistic Harvester file', () => {
   });
 });
 
+describe("Harvester's DummyPreparator and DummyStager", () => {
+  const PREPARATOR_NOTE =
+    'dropped: DummyPreparator moves no data; a NoJob queue needs no preparator, a queue with jobs must name a real one';
+  const STAGER_NOTE =
+    'dropped: DummyStager moves no data; a NoJob queue needs no stager, a queue with jobs must name a real one';
+  const JOB_SECTION_MESSAGE = (section: string) =>
+    `missing mandatory plugin section '${section}' (set it in the queue or in its template; ` +
+    'only NoJob queues, which carry no jobs, may leave it out)';
+  const dummyPreparator = () => ({ name: 'DummyPreparator', module: `${HP}.dummy_preparator` });
+  const dummyStager = () => ({ name: 'DummyStager', module: `${HST}.dummy_stager` });
+
+  /** The grid template of harvesterFile() as Harvester's HTCondor grid queues write it. */
+  function gridFile(extra: Json = {}): Json {
+    const file = harvesterFile();
+    const grid = file.GRID_HTCONDOR_TEMPLATE as Json;
+    grid.preparator = dummyPreparator();
+    grid.stager = dummyStager();
+    const { 'slurm.push': _t, NERSC_Perlmutter: _q, ...rest } = file;
+    return { ...rest, ...extra };
+  }
+
+  test('are dropped from a NoJob queue, section removed and noted, and the queue validates', () => {
+    const result = mapHarvesterQueueConfig(gridFile());
+    const grid = sectionsOf(result.document, 'GRID_HTCONDOR_TEMPLATE');
+    expect(['preparator' in grid, 'stager' in grid]).toEqual([false, false]);
+    const removed = result.mapped.filter((m) => m.removed);
+    expect(removed).toEqual([
+      {
+        path: 'GRID_HTCONDOR_TEMPLATE.preparator',
+        from: `${HP}.dummy_preparator.DummyPreparator`,
+        to: 'none',
+        renamed: {},
+        dropped: [],
+        dropReasons: {},
+        added: {},
+        notes: [PREPARATOR_NOTE],
+        inherited: false,
+        removed: true,
+      },
+      {
+        path: 'GRID_HTCONDOR_TEMPLATE.stager',
+        from: `${HST}.dummy_stager.DummyStager`,
+        to: 'none',
+        renamed: {},
+        dropped: [],
+        dropReasons: {},
+        added: {},
+        notes: [STAGER_NOTE],
+        inherited: false,
+        removed: true,
+      },
+    ]);
+    expect(result.mapped.filter((m) => !m.removed).every((m) => m.to !== 'none')).toBe(true);
+    const parsed = safeParseQueueConfigFile(result.document);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues, null, 2));
+    const cern = parsed.value['CERN-PROD_UCORE']!;
+    expect([cern.mapType, 'preparator' in cern, 'stager' in cern]).toEqual(['NoJob', false, false]);
+    expect(cern.submitter).toMatchObject({ module: '@harvester-ts/htcondor', name: 'HTCondorSubmitter' });
+  });
+
+  test('a queue with jobs loses them too and gets core’s error saying why', () => {
+    const result = mapHarvesterQueueConfig(
+      gridFile({ 'CERN-PROD_PUSH': { templateQueueName: 'GRID_HTCONDOR_TEMPLATE', mapType: 'OneToOne' } }),
+    );
+    const parsed = safeParseQueueConfigFile(result.document);
+    expect(parsed.ok ? [] : parsed.issues).toEqual([
+      { path: 'CERN-PROD_PUSH.preparator', message: JOB_SECTION_MESSAGE('preparator') },
+      { path: 'CERN-PROD_PUSH.stager', message: JOB_SECTION_MESSAGE('stager') },
+    ]);
+  });
+
+  test('a queue overriding options of the inherited dummy drops its section too, options listed', () => {
+    const result = mapHarvesterQueueConfig(
+      gridFile({
+        'CERN-PROD_UCORE/MCORE': {
+          templateQueueName: 'GRID_HTCONDOR_TEMPLATE',
+          stager: { srcBasePath: '/data/out' },
+        },
+      }),
+    );
+    // The template's section is removed; null makes sure nothing is inherited either way.
+    expect(sectionsOf(result.document, 'CERN-PROD_UCORE/MCORE').stager).toBeNull();
+    expect(result.mapped.find((m) => m.path === 'CERN-PROD_UCORE/MCORE.stager')).toMatchObject({
+      from: `${HST}.dummy_stager.DummyStager`,
+      to: 'none',
+      dropped: ['srcBasePath'],
+      dropReasons: { srcBasePath: 'the section is removed' },
+      notes: [STAGER_NOTE],
+      inherited: true,
+      removed: true,
+    });
+    const parsed = safeParseQueueConfigFile(result.document);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues, null, 2));
+    expect('stager' in parsed.value['CERN-PROD_UCORE/MCORE']!).toBe(false);
+  });
+
+  test("a queue naming them over its template's real preparator removes the inherited one (null)", () => {
+    const file = harvesterFile();
+    const result = mapHarvesterQueueConfig({
+      GRID_HTCONDOR_TEMPLATE: file.GRID_HTCONDOR_TEMPLATE,
+      PULL: { templateQueueName: 'GRID_HTCONDOR_TEMPLATE', preparator: dummyPreparator() },
+      PUSH: {
+        templateQueueName: 'GRID_HTCONDOR_TEMPLATE',
+        mapType: 'OneToOne',
+        preparator: dummyPreparator(),
+      },
+    });
+    expect(sectionsOf(result.document, 'PULL').preparator).toBeNull();
+    // The template keeps its (mapped) preparator for the queues that do not name the dummy.
+    expect(sectionsOf(result.document, 'GRID_HTCONDOR_TEMPLATE').preparator).toMatchObject({
+      name: 'PosixPreparator',
+    });
+    const parsed = safeParseQueueConfigFile(result.document);
+    expect(parsed.ok ? [] : parsed.issues).toEqual([
+      { path: 'PUSH.preparator', message: JOB_SECTION_MESSAGE('preparator') },
+    ]);
+    const { PUSH: _, ...pullOnly } = result.document;
+    const pull = safeParseQueueConfigFile(pullOnly);
+    if (!pull.ok) throw new Error(JSON.stringify(pull.issues, null, 2));
+    expect('preparator' in pull.value.PULL!).toBe(false);
+    // The stager (ours, in the template) is kept.
+    expect(pull.value.PULL!.stager).toMatchObject({ name: 'PosixStager' });
+  });
+
+  test('are listed apart from the plugins mapped or refused', () => {
+    expect(Object.keys(HARVESTER_DROPPED_PLUGINS).sort()).toEqual([
+      `${HP}.dummy_preparator.DummyPreparator`,
+      `${HST}.dummy_stager.DummyStager`,
+    ]);
+    for (const key of Object.keys(HARVESTER_DROPPED_PLUGINS)) {
+      expect(Object.hasOwn(HARVESTER_PLUGIN_MAP, key)).toBe(false);
+      expect(Object.hasOwn(HARVESTER_UNSUPPORTED_MODULES, key.slice(0, key.lastIndexOf('.')))).toBe(false);
+    }
+  });
+
+  test('are only dropped from their own section', () => {
+    const err = configErrorOf(() =>
+      mapHarvesterQueueConfig({ Q: { preparator: dummyStager(), stager: dummyPreparator() } }),
+    );
+    expect(err.issues).toEqual([
+      {
+        path: 'Q.preparator.module',
+        message:
+          `${HST}.dummy_stager.DummyStager is a stager plugin, it cannot be the preparator; ` +
+          'harvester-ts preparator plugins: @harvester-ts/stager-posix PosixPreparator',
+      },
+      {
+        path: 'Q.stager.module',
+        message:
+          `${HP}.dummy_preparator.DummyPreparator is a preparator plugin, it cannot be the stager; ` +
+          'harvester-ts stager plugins: @harvester-ts/stager-posix PosixStager',
+      },
+    ]);
+  });
+});
+
 describe('mapHarvesterQueueConfig errors', () => {
   test('every unmappable Harvester plugin is reported at once, with its path and the harvester-ts alternatives', () => {
     const err = configErrorOf(() =>
@@ -388,7 +546,8 @@ describe('mapHarvesterQueueConfig errors', () => {
   });
 
   test("Harvester's dummy plugins are rejected as test doubles, pointing to @harvester-ts/testkit", () => {
-    // The PUSH_MODEL queue of Harvester's examples/panda_queueconfig_grid.json.
+    // The PUSH_MODEL queue of Harvester's examples/panda_queueconfig_grid.json. Its DummyPreparator
+    // and DummyStager are dropped (see below); the other dummies are refused.
     const err = configErrorOf(() =>
       mapHarvesterQueueConfig({
         PUSH_MODEL: {
@@ -403,23 +562,28 @@ describe('mapHarvesterQueueConfig errors', () => {
           monitor: { name: 'DummyMonitor', module: `${HM}.dummy_monitor` },
           sweeper: { name: 'DummySweeper', module: `${HW}.dummy_sweeper` },
         },
+        BULK: { preparator: { name: 'DummyBulkPreparator', module: `${HP}.dummy_bulk_preparator` } },
       }),
     );
     expect(err.issues.map((i) => i.path)).toEqual([
-      'PUSH_MODEL.preparator.module',
       'PUSH_MODEL.submitter.module',
-      'PUSH_MODEL.stager.module',
       'PUSH_MODEL.monitor.module',
       'PUSH_MODEL.sweeper.module',
+      'BULK.preparator.module',
     ]);
     for (const issue of err.issues) {
       expect(issue.message).toMatch(
         /is a Harvester test double .* in tests use @harvester-ts\/testkit \(Testkit\w+\)/,
       );
     }
-    expect(err.issues[1]!.message).toContain('(TestkitSubmitter)');
-    expect(err.issues[1]!.message).toContain('@harvester-ts/slurm SlurmSubmitter');
-    expect(err.issues[0]!.message).toContain('no no-op preparator');
+    expect(err.issues[0]!.message).toContain('(TestkitSubmitter)');
+    expect(err.issues[0]!.message).toContain('@harvester-ts/slurm SlurmSubmitter');
+    // Only DummyPreparator and DummyStager themselves are dropped; the operator is told what to do.
+    expect(err.issues[3]!.message).toBe(
+      `${HP}.dummy_bulk_preparator.DummyBulkPreparator is a Harvester test double and harvester-ts ships none: ` +
+        'in tests use @harvester-ts/testkit (TestkitPreparator) (a NoJob queue, whose pilots move their own data, ' +
+        'needs no preparator: remove the section); harvester-ts preparator plugins: @harvester-ts/stager-posix PosixPreparator',
+    );
   });
 
   test('option values that cannot be carried over faithfully are reported at the option', () => {

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
+  JOB_PLUGIN_SECTIONS,
   MANDATORY_PLUGIN_SECTIONS,
-  OPTIONAL_PLUGIN_SECTIONS,
+  PLUGIN_SECTIONS,
   QUEUE_CONFIG_KEYS,
   queueConfigJsonSchema,
   queueConfigSchema,
@@ -84,7 +85,7 @@ describe('queueConfigJsonSchema()', () => {
       type: 'array',
       items: { $ref: '#/definitions/PluginSection' },
     });
-    for (const section of [...MANDATORY_PLUGIN_SECTIONS, ...OPTIONAL_PLUGIN_SECTIONS]) {
+    for (const section of PLUGIN_SECTIONS) {
       const ref = section === 'messenger' ? 'MessengerSectionOverride' : 'PluginSectionOverride';
       expect(props[section]?.anyOf).toEqual([{ $ref: `#/definitions/${ref}` }, { type: 'null' }]);
     }
@@ -127,7 +128,26 @@ describe('queueConfigJsonSchema()', () => {
 
   it('can also describe a resolved queue (input side), though it holds a transform', () => {
     expect(() => z.toJSONSchema(queueConfigSchema)).toThrow(/Transforms cannot be represented/);
-    const resolved = z.toJSONSchema(queueConfigSchema, { io: 'input' }) as { required?: string[] };
+    const resolved = z.toJSONSchema(queueConfigSchema, { io: 'input' }) as SchemaNode;
     expect(resolved.required).toEqual(expect.arrayContaining(['queueName', ...MANDATORY_PLUGIN_SECTIONS]));
+    // Whether a preparator and a stager are needed depends on the mapType (not NoJob): not required here.
+    for (const section of JOB_PLUGIN_SECTIONS) {
+      expect(resolved.required).not.toContain(section);
+      expect(resolved.properties?.[section]).toBeDefined();
+    }
+  });
+
+  it('documents that preparator and stager are mandatory except for NoJob queues', () => {
+    const props = entryProperties();
+    for (const section of JOB_PLUGIN_SECTIONS) {
+      expect(props[section]?.description).toMatch(
+        /^Stages job \w+ \w+ \(mandatory, except for NoJob queues: /,
+      );
+      expect(definition('QueueConfigEntry').required ?? []).not.toContain(section);
+    }
+    for (const section of MANDATORY_PLUGIN_SECTIONS) {
+      expect(props[section]?.description).toMatch(/\(mandatory[,)]/);
+    }
+    expect(props.mapType?.description).toContain('NoJob');
   });
 });

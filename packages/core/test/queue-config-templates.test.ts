@@ -220,6 +220,44 @@ describe('merging a queue into its template', () => {
     ]);
   });
 
+  it('decides whether preparator and stager are needed from the mapType after the merge', () => {
+    const { preparator: _p, stager: _s, ...pullTemplate } = template({ mapType: 'NoJob' });
+    const jobMessage = (s: string) =>
+      `missing mandatory plugin section '${s}' (set it in the queue or in its template; ` +
+      'only NoJob queues, which carry no jobs, may leave it out)';
+    const file = {
+      // A Harvester grid template: pilots pull their jobs, no data motion.
+      PULL_TEMPLATE: pullTemplate,
+      PULL: { templateQueueName: 'PULL_TEMPLATE' },
+      // A queue of a job template switching to NoJob drops the inherited sections with null.
+      PUSH_TEMPLATE: template(),
+      NOW_PULL: { templateQueueName: 'PUSH_TEMPLATE', mapType: 'NoJob', preparator: null, stager: null },
+      // ...or keeps them: a NoJob queue may have them (they are never called).
+      PULL_KEEPS: { templateQueueName: 'PUSH_TEMPLATE', mapType: 'NoJob' },
+    };
+    const queues = parseQueueConfigFile(file);
+    const pull = only(queues, 'PULL');
+    expect([pull.mapType, 'preparator' in pull, 'stager' in pull]).toEqual(['NoJob', false, false]);
+    const nowPull = only(queues, 'NOW_PULL');
+    expect(['preparator' in nowPull, 'stager' in nowPull]).toEqual([false, false]);
+    expect(only(queues, 'PULL_KEEPS').stager).toEqual(SECTIONS.stager);
+
+    expect(
+      issuesOf({
+        ...file,
+        // A queue of the pull template that carries jobs needs its own.
+        NOW_PUSH: { templateQueueName: 'PULL_TEMPLATE', mapType: 'OneToOne', stager: SECTIONS.stager },
+        // null on an inherited preparator leaves a queue with jobs without one.
+        NO_PREP: { templateQueueName: 'PUSH_TEMPLATE', preparator: null },
+      }),
+    ).toEqual([
+      { path: 'NOW_PUSH.preparator', message: jobMessage('preparator') },
+      { path: 'NO_PREP.preparator', message: jobMessage('preparator') },
+    ]);
+    // A template on its own is not checked for them either way.
+    expect(parseQueueConfigFile({ PULL_TEMPLATE: { ...pullTemplate, mapType: 'OneToOne' } })).toEqual({});
+  });
+
   it('mergeQueueEntries modifies neither input and shares no object with them', () => {
     const base: QueueConfigEntry = {
       maxWorkers: 3,

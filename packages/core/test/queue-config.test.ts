@@ -5,9 +5,17 @@ import { ConfigError, type ConfigIssue } from '../src/errors.js';
 import {
   applyLimitRules,
   formatIssues,
+  isJobQueue,
+  JOB_PLUGIN_SECTIONS,
+  type JobQueueConfig,
+  MANDATORY_PLUGIN_SECTIONS,
   type MessengerSection,
   messengerSectionSchema,
+  missingJobSectionMessage,
   type NoHeartbeatStatus,
+  type NoJobQueueConfig,
+  OPTIONAL_PLUGIN_SECTIONS,
+  PLUGIN_SECTIONS,
   type PluginSection,
   parseQueueConfigFile,
   pluginSectionSchema,
@@ -451,6 +459,170 @@ describe("Harvester's sanity rules", () => {
   });
 });
 
+describe('preparator and stager: mandatory for queues with jobs, optional for NoJob queues', () => {
+  /** A queue without preparator and stager (and, with `keep`, with only those of them). */
+  function withoutStaging(extra: Json = {}, keep: readonly string[] = []): Json {
+    const q = queue(extra);
+    for (const s of JOB_PLUGIN_SECTIONS) if (!keep.includes(s)) delete q[s];
+    return q;
+  }
+  const JOB_MAP_TYPES = MAP_TYPES.filter((m) => m !== 'NoJob');
+  const missing = (queueName: string, s: 'preparator' | 'stager') => ({
+    path: `${queueName}.${s}`,
+    message:
+      `missing mandatory plugin section '${s}' (set it in the queue or in its template; ` +
+      'only NoJob queues, which carry no jobs, may leave it out)',
+  });
+
+  it('splits the plugin sections into always mandatory, mandatory with jobs, and optional', () => {
+    expect([...MANDATORY_PLUGIN_SECTIONS]).toEqual([
+      'submitter',
+      'monitor',
+      'sweeper',
+      'messenger',
+      'workerMaker',
+    ]);
+    expect([...JOB_PLUGIN_SECTIONS]).toEqual(['preparator', 'stager']);
+    // Every section exactly once, in the order of Harvester's files.
+    expect([...PLUGIN_SECTIONS].sort()).toEqual(
+      [...MANDATORY_PLUGIN_SECTIONS, ...JOB_PLUGIN_SECTIONS, ...OPTIONAL_PLUGIN_SECTIONS].sort(),
+    );
+    expect(new Set(PLUGIN_SECTIONS).size).toBe(PLUGIN_SECTIONS.length);
+    expect(PLUGIN_SECTIONS.slice(0, 7)).toEqual([
+      'submitter',
+      'monitor',
+      'sweeper',
+      'messenger',
+      'preparator',
+      'stager',
+      'workerMaker',
+    ]);
+    expect(missingJobSectionMessage('stager')).toBe(missing('Q', 'stager').message);
+  });
+
+  it('resolves a NoJob queue without preparator and stager, leaving both out', () => {
+    const q = only(
+      parseQueueConfigFile({ PULL: withoutStaging({ mapType: 'NoJob', common: { x: 1 } }) }),
+      'PULL',
+    );
+    expect(q.mapType).toBe('NoJob');
+    expect('preparator' in q).toBe(false);
+    expect('stager' in q).toBe(false);
+    // `common` goes into the sections the queue has; it creates none.
+    expect(q.submitter).toMatchObject({ module: '@harvester-ts/local', x: 1 });
+    expect(isJobQueue(q)).toBe(false);
+    // A stored snapshot of it validates again to the same queue.
+    expect(queueConfigSchema.parse(structuredClone(q))).toStrictEqual(q);
+  });
+
+  it('resolves a NoJob queue with only one of them, or with both (common merged in)', () => {
+    const queues = parseQueueConfigFile({
+      ONLY_STAGER: withoutStaging({ mapType: 'NoJob' }, ['stager']),
+      ONLY_PREPARATOR: withoutStaging({ mapType: 'NoJob' }, ['preparator']),
+      BOTH: queue({ mapType: 'NoJob', common: { x: 1 } }),
+    });
+    const onlyStager = only(queues, 'ONLY_STAGER');
+    expect(['preparator' in onlyStager, onlyStager.stager]).toEqual([false, SECTIONS.stager]);
+    const onlyPreparator = only(queues, 'ONLY_PREPARATOR');
+    expect([onlyPreparator.preparator, 'stager' in onlyPreparator]).toEqual([SECTIONS.preparator, false]);
+    const both = only(queues, 'BOTH');
+    expect(both.preparator).toStrictEqual({ ...(SECTIONS.preparator as Json), x: 1 });
+    expect(both.stager).toStrictEqual({ ...(SECTIONS.stager as Json), x: 1 });
+  });
+
+  it('accepts null for them in a NoJob queue (nothing to remove) and leaves them out', () => {
+    const q = only(
+      parseQueueConfigFile({ Q: queue({ mapType: 'NoJob', preparator: null, stager: null }) }),
+      'Q',
+    );
+    expect(['preparator' in q, 'stager' in q]).toEqual([false, false]);
+  });
+
+  it.each(JOB_MAP_TYPES)('rejects a %s queue without them, saying why', (mapType) => {
+    expect(issuesOf({ Q: withoutStaging({ mapType }) })).toEqual([
+      missing('Q', 'preparator'),
+      missing('Q', 'stager'),
+    ]);
+    expect(issuesOf({ Q: withoutStaging({ mapType }, ['preparator']) })).toEqual([missing('Q', 'stager')]);
+    expect(issuesOf({ Q: withoutStaging({ mapType }, ['stager']) })).toEqual([missing('Q', 'preparator')]);
+    expect(issuesOf({ Q: queue({ mapType, preparator: null }) })).toEqual([missing('Q', 'preparator')]);
+  });
+
+  it('rejects a queue without them that leaves mapType to its default (OneToOne)', () => {
+    expect(issuesOf({ Q: withoutStaging() })).toEqual([missing('Q', 'preparator'), missing('Q', 'stager')]);
+  });
+
+  it('reports them with the other problems of the queue, and not when the mapType itself is invalid', () => {
+    const { submitter: _, ...noSubmitter } = withoutStaging({ maxWorkers: 'lots' });
+    expect(issuesOf({ Q: noSubmitter })).toEqual([
+      { path: 'Q.maxWorkers', message: 'Invalid input: expected number, received string' },
+      {
+        path: 'Q.submitter',
+        message: "missing mandatory plugin section 'submitter' (set it in the queue or in its template)",
+      },
+      missing('Q', 'preparator'),
+      missing('Q', 'stager'),
+    ]);
+    expect(issuesOf({ Q: withoutStaging({ mapType: 'Pull' }) })).toEqual([
+      {
+        path: 'Q.mapType',
+        message: 'Invalid option: expected one of "NoJob"|"OneToOne"|"ManyToOne"|"OneToMany"',
+      },
+    ]);
+  });
+
+  it('still validates a section a NoJob queue gives', () => {
+    expect(issuesOf({ Q: queue({ mapType: 'NoJob', stager: { name: 'DummyStager' } }) })).toEqual([
+      { path: 'Q.stager.module', message: 'required: the package (or path) that exports the plugin' },
+    ]);
+  });
+
+  it('applies the same rule to queueConfigSchema on its own (a stored snapshot)', () => {
+    const pull = queueConfigSchema.parse({ ...withoutStaging({ mapType: 'NoJob' }), queueName: 'PULL' });
+    expect('preparator' in pull).toBe(false);
+    const push = queueConfigSchema.safeParse({
+      ...withoutStaging({ mapType: 'OneToOne' }),
+      queueName: 'PUSH',
+    });
+    expect(push.error?.issues.map((i) => [i.path, i.message])).toEqual([
+      [['preparator'], missingJobSectionMessage('preparator')],
+      [['stager'], missingJobSectionMessage('stager')],
+    ]);
+  });
+
+  it('types them as present on a queue with jobs and optional only on a NoJob queue', () => {
+    const queues = parseQueueConfigFile({
+      PUSH: queue(),
+      PULL: withoutStaging({ mapType: 'NoJob' }),
+    });
+    const push = only(queues, 'PUSH');
+    const pull = only(queues, 'PULL');
+    // @ts-expect-error: a queue of unknown mapType may have no preparator
+    const unknown: PluginSection = pull.preparator;
+    expect(unknown).toBeUndefined();
+    const sections: (PluginSection | undefined)[] = [];
+    for (const q of [push, pull]) {
+      if (q.mapType !== 'NoJob') {
+        // Narrowed on mapType: no undefined to handle.
+        const preparator: PluginSection = q.preparator;
+        const stager: PluginSection = q.stager;
+        sections.push(preparator, stager);
+      } else {
+        const preparator: PluginSection | undefined = q.preparator;
+        sections.push(preparator);
+      }
+    }
+    expect(sections).toEqual([SECTIONS.preparator, SECTIONS.stager, undefined]);
+    expect(isJobQueue(push)).toBe(true);
+    if (isJobQueue(push)) {
+      const job: JobQueueConfig = push;
+      expect(job.stager.name).toBe('DummyStager');
+    }
+    const noJob: NoJobQueueConfig | undefined = pull.mapType === 'NoJob' ? pull : undefined;
+    expect(noJob?.queueName).toBe('PULL');
+  });
+});
+
 describe('errors', () => {
   it('reports a plugin section without module at its exact path', () => {
     const { submitter: _, ...rest } = queue();
@@ -565,11 +737,21 @@ describe('errors', () => {
   });
 
   it('reports every missing mandatory section of a queue without template', () => {
-    expect(issuesOf({ EMPTY: {} })).toEqual(
-      ['submitter', 'monitor', 'sweeper', 'messenger', 'preparator', 'stager', 'workerMaker'].map((s) => ({
+    expect(issuesOf({ EMPTY: {} })).toEqual([
+      ...['submitter', 'monitor', 'sweeper', 'messenger', 'workerMaker'].map((s) => ({
         path: `EMPTY.${s}`,
         message: `missing mandatory plugin section '${s}' (set it in the queue or in its template)`,
       })),
+      // The default mapType, OneToOne, carries jobs.
+      ...['preparator', 'stager'].map((s) => ({
+        path: `EMPTY.${s}`,
+        message:
+          `missing mandatory plugin section '${s}' (set it in the queue or in its template; ` +
+          'only NoJob queues, which carry no jobs, may leave it out)',
+      })),
+    ]);
+    expect(issuesOf({ EMPTY: { mapType: 'NoJob' } }).map((i) => i.path)).toEqual(
+      ['submitter', 'monitor', 'sweeper', 'messenger', 'workerMaker'].map((s) => `EMPTY.${s}`),
     );
   });
 

@@ -65,6 +65,8 @@ export interface WorldOptions {
   maxSubmissionAttempts?: number;
   /** Replaces or extends plugin sections of the queue (e.g. another module, fault options). */
   sections?: Record<string, Record<string, unknown>>;
+  /** Plugin sections the queue leaves out (e.g. preparator and stager of a NoJob queue). */
+  omitSections?: readonly string[];
   batch?: Partial<ConstructorParameters<typeof testkit.SimulatedBatchSystem>[0]>;
   /** Extra options of the shared-file messenger section (e.g. worker_heartbeat). */
   messenger?: Record<string, unknown>;
@@ -100,32 +102,32 @@ export function makeWorld(mapType: MapType, options: WorldOptions = {}): Pipelin
     name,
     ...extra,
   });
-  const queues = parseQueueConfigFile({
-    TEST_QUEUE: {
-      mapType,
-      maxWorkers: options.maxWorkers ?? 50,
-      nQueueLimitWorker: options.maxWorkers ?? 50,
-      ...(mapType === 'NoJob' ? {} : { nQueueLimitJob: options.nQueueLimitJob ?? 100 }),
-      submitter: section('TestkitSubmitter'),
-      monitor: section('TestkitMonitor', { unknownGraceSeconds: 0 }),
-      sweeper: section('TestkitSweeper'),
-      preparator: section('TestkitPreparator', { inputRoot: join(dir, 'inputs'), createFiles: true }),
-      stager: section('TestkitStager', { destination: join(dir, 'storage') }),
-      workerMaker: section('TestkitWorkerMaker', {
-        ...(options.nJobsPerWorker ? { nJobsPerWorker: options.nJobsPerWorker } : {}),
-        ...(options.nWorkersPerJob ? { nWorkersPerJob: options.nWorkersPerJob } : {}),
-      }),
-      messenger: {
-        module: '@harvester-ts/engine',
-        name: 'SharedFileMessenger',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: Harvester's access point placeholder
-        accessPoint: join(dir, 'workers', '${workerID}'),
-        ...options.messenger,
-      },
-      ...(options.maxSubmissionAttempts ? { maxSubmissionAttempts: options.maxSubmissionAttempts } : {}),
-      ...options.sections,
+  const entry: Record<string, unknown> = {
+    mapType,
+    maxWorkers: options.maxWorkers ?? 50,
+    nQueueLimitWorker: options.maxWorkers ?? 50,
+    ...(mapType === 'NoJob' ? {} : { nQueueLimitJob: options.nQueueLimitJob ?? 100 }),
+    submitter: section('TestkitSubmitter'),
+    monitor: section('TestkitMonitor', { unknownGraceSeconds: 0 }),
+    sweeper: section('TestkitSweeper'),
+    preparator: section('TestkitPreparator', { inputRoot: join(dir, 'inputs'), createFiles: true }),
+    stager: section('TestkitStager', { destination: join(dir, 'storage') }),
+    workerMaker: section('TestkitWorkerMaker', {
+      ...(options.nJobsPerWorker ? { nJobsPerWorker: options.nJobsPerWorker } : {}),
+      ...(options.nWorkersPerJob ? { nWorkersPerJob: options.nWorkersPerJob } : {}),
+    }),
+    messenger: {
+      module: '@harvester-ts/engine',
+      name: 'SharedFileMessenger',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Harvester's access point placeholder
+      accessPoint: join(dir, 'workers', '${workerID}'),
+      ...options.messenger,
     },
-  }) as Record<string, QueueConfig>;
+    ...(options.maxSubmissionAttempts ? { maxSubmissionAttempts: options.maxSubmissionAttempts } : {}),
+    ...options.sections,
+  };
+  for (const omitted of options.omitSections ?? []) delete entry[omitted];
+  const queues = parseQueueConfigFile({ TEST_QUEUE: entry }) as Record<string, QueueConfig>;
   return {
     dir,
     wms,

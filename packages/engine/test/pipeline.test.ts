@@ -2,14 +2,24 @@
 // simulated WMS and batch system, the shared-file messenger, and the real worker wrapper.
 
 import { join } from 'node:path';
-import { FileSpec, JobSpec, type MapType, StatusEvent, WorkSpec } from '@harvester-ts/core';
+import {
+  FileSpec,
+  JobSpec,
+  type MapType,
+  QueueConfigDump,
+  queueConfigSchema,
+  StatusEvent,
+  WorkSpec,
+} from '@harvester-ts/core';
 import {
   createTestDatabase,
   describeWithService,
   probeMariaDb,
   type TestDatabase,
 } from '@harvester-ts/test-support';
+import type { CycleResult } from '../src/agents/agent-context.js';
 import { type DatabaseConfigInput, Engine } from '../src/index.js';
+import { forbiddenCalls } from './fixtures/misbehaving-plugins.js';
 import {
   fastEngineConfig,
   makeWorld,
@@ -187,6 +197,50 @@ function pipelineSuite(dbName: string, makeDb: DbFactory) {
     expect(workers.every((w) => w.nJobs === 0 && w.mapType === 'NoJob')).toBe(true);
     expect(workers.filter((w) => w.status === 'finished').length).toBeGreaterThanOrEqual(4);
     expect(world.wms.jobsHandedOut.length).toBe(0);
+  });
+
+  it(`${dbName}: a NoJob queue without preparator and stager keeps its pilots`, async () => {
+    // Harvester's grid queues name DummyPreparator/DummyStager only because Harvester needs them.
+    const e = await start('NoJob', { maxWorkers: 4, omitSections: ['preparator', 'stager'] });
+    const queue = world.queues.TEST_QUEUE!;
+    expect(['preparator' in queue, 'stager' in queue]).toEqual([false, false]);
+    const rounds: Record<string, CycleResult>[] = [];
+    for (let i = 0; i < 4; i++) rounds.push(await e.runOnce());
+    const workers = await e.db.ds.getRepository(WorkSpec).find();
+    expect(workers.length).toBeGreaterThanOrEqual(8);
+    expect(workers.every((w) => w.nJobs === 0 && w.mapType === 'NoJob')).toBe(true);
+    expect(workers.filter((w) => w.status === 'finished').length).toBeGreaterThanOrEqual(4);
+    expect(world.wms.jobsHandedOut.length).toBe(0);
+    expect(await e.db.ds.getRepository(JobSpec).count()).toBe(0);
+    // The stage-in and stage-out agents ran, found nothing and failed no cycle.
+    for (const round of rounds) {
+      expect([round.preparator, round.stager]).toEqual([
+        expect.objectContaining({ work: 0 }),
+        expect.objectContaining({ work: 0 }),
+      ]);
+      expect(Object.values(round).filter((r) => r.error)).toEqual([]);
+    }
+    // The configuration snapshot (configID) has neither section and validates again as it is.
+    const dumps = await e.db.ds.getRepository(QueueConfigDump).find();
+    expect(dumps.map((d) => d.queueName)).toEqual(['TEST_QUEUE']);
+    const data = dumps[0]!.data as Record<string, unknown>;
+    expect(['preparator' in data, 'stager' in data, data.mapType]).toEqual([false, false, 'NoJob']);
+    expect(queueConfigSchema.parse(data)).toStrictEqual(JSON.parse(JSON.stringify(queue)));
+    expect(workers.every((w) => w.configID === dumps[0]!.configID)).toBe(true);
+  });
+
+  it(`${dbName}: a NoJob queue that names a preparator and a stager never calls them`, async () => {
+    forbiddenCalls.length = 0;
+    const forbidden = (name: string) => ({ module: 'misbehaving-plugins', name });
+    const e = await start('NoJob', {
+      maxWorkers: 4,
+      sections: { preparator: forbidden('ForbiddenPreparator'), stager: forbidden('ForbiddenStager') },
+    });
+    for (let i = 0; i < 4; i++) await e.runOnce();
+    const workers = await e.db.ds.getRepository(WorkSpec).find();
+    expect(workers.length).toBeGreaterThanOrEqual(8);
+    expect(workers.filter((w) => w.status === 'finished').length).toBeGreaterThanOrEqual(4);
+    expect(forbiddenCalls).toEqual([]);
   });
 
   it(`${dbName}: ships outputs in zip files when the job asks for zipPerMB`, async () => {

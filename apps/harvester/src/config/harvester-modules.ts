@@ -1,8 +1,11 @@
 // Python Harvester's panda_queueconfig.json → ours: plugin sections naming `pandaharvester.*`
 // modules are rewritten to the harvester-ts plugin with the same meaning, option names mapped,
-// options we have no equivalent for dropped with a reason. A Harvester plugin without a faithful
-// equivalent is an error (every one is reported at once), never guessed at: a silently different
-// stage-in or batch system would be worse than a refusal.
+// options we have no equivalent for dropped with a reason. Harvester's DummyPreparator and
+// DummyStager, which NoJob queues name only because Harvester requires the sections, are dropped
+// (the section removed, with a note): core lets a NoJob queue go without them and tells a queue
+// with jobs that it needs real ones. Any other Harvester plugin without a faithful equivalent is
+// an error (every one is reported at once), never guessed at: a silently different stage-in or
+// batch system would be worse than a refusal.
 import {
   ConfigError,
   type ConfigIssue,
@@ -68,6 +71,11 @@ export interface MappedSection {
    * were mapped, `module` and `name` come from the (mapped) template.
    */
   inherited: boolean;
+  /**
+   * True when the section was removed (`to` is `none`): a Harvester plugin that does nothing and
+   * is named only because Harvester requires the section (see HARVESTER_DROPPED_PLUGINS).
+   */
+  removed: boolean;
 }
 
 export interface MapHarvesterQueueConfigOptions {
@@ -294,6 +302,35 @@ export const HARVESTER_PLUGIN_MAP: Readonly<Record<string, HarvesterPluginMappin
   },
 };
 
+/** A Harvester plugin whose section is removed rather than mapped. */
+export interface HarvesterDroppedPlugin {
+  /** Sections it is dropped from (anywhere else it is reported like any unsupported plugin). */
+  readonly sections: readonly HarvesterSectionName[];
+  /** Why, for the mapping notes (`config validate`, `config show`). */
+  readonly note: string;
+}
+
+/**
+ * Harvester plugins that do nothing and that a queue names only because Harvester requires the
+ * section: grid queues with mapType NoJob (pilots fetch their own jobs and move their own data)
+ * name DummyPreparator and DummyStager. Their section is removed; core then accepts a NoJob queue
+ * without it and tells a queue with jobs that it must name a real one.
+ */
+export const HARVESTER_DROPPED_PLUGINS: Readonly<Record<string, HarvesterDroppedPlugin>> = {
+  'pandaharvester.harvesterpreparator.dummy_preparator.DummyPreparator': {
+    sections: ['preparator'],
+    note:
+      'dropped: DummyPreparator moves no data; a NoJob queue needs no preparator, a queue with jobs must ' +
+      'name a real one',
+  },
+  'pandaharvester.harvesterstager.dummy_stager.DummyStager': {
+    sections: ['stager'],
+    note:
+      'dropped: DummyStager moves no data; a NoJob queue needs no stager, a queue with jobs must name a ' +
+      'real one',
+  },
+};
+
 /** Harvester modules we know and reject, with why and what to use instead. */
 export const HARVESTER_UNSUPPORTED_MODULES: Readonly<Record<string, string>> = {
   'pandaharvester.harvestersubmitter.slurm_submitter_jinja':
@@ -458,12 +495,20 @@ function unsupportedIssue(
   className: string,
 ): { field: 'module' | 'name'; message: string } {
   const key = `${module}.${className}`;
+  const dropped = getOwn(HARVESTER_DROPPED_PLUGINS, key);
+  if (dropped !== undefined) {
+    const where = dropped.sections.map(sectionLabel).join(' or ');
+    return {
+      field: 'module',
+      message: `${key} is a ${where} plugin, it cannot be the ${sectionLabel(section)}${alternatives(section)}`,
+    };
+  }
   const basename = module.slice(module.lastIndexOf('.') + 1);
   if (basename.startsWith('dummy_')) {
     const double = TESTKIT_DOUBLES[section];
     const noop =
       section === 'preparator' || section === 'stager'
-        ? ` (harvester-ts has no no-op ${section} yet for queues whose pilots move data themselves)`
+        ? ` (a NoJob queue, whose pilots move their own data, needs no ${section}: remove the section)`
         : '';
     return {
       field: 'module',
@@ -521,6 +566,25 @@ function effectivePlugin(
   return { module, name };
 }
 
+/** Whether a template up the queue's chain sets `section` (to a section, not null). */
+function inheritsSection(document: Doc, entry: Doc, section: PluginSectionName): boolean {
+  const seen = new Set<string>();
+  let template = entry.templateQueueName;
+  while (typeof template === 'string' && !seen.has(template)) {
+    seen.add(template);
+    const parent = getOwn(document, template);
+    if (!isPlainObject(parent)) return false;
+    const inherited = parent[section];
+    if (inherited === null) return false;
+    if (inherited !== undefined) return true;
+    template = parent.templateQueueName;
+  }
+  return false;
+}
+
+/** What `pluginSection` returns for a section to leave out of the queue. */
+const REMOVED = Symbol('removed');
+
 class Mapper {
   readonly issues: ConfigIssue[] = [];
   readonly mapped: MappedSection[] = [];
@@ -535,7 +599,8 @@ class Mapper {
     const out: Doc = {};
     for (const [key, value] of Object.entries(entry)) {
       if ((PLUGIN_SECTIONS as readonly string[]).includes(key)) {
-        setOwn(out, key, this.pluginSection(queueName, entry, key as PluginSectionName, value));
+        const section = this.pluginSection(queueName, entry, key as PluginSectionName, value);
+        if (section !== REMOVED) setOwn(out, key, section);
       } else if (key === 'credmanagers') {
         setOwn(out, key, this.credmanagers(queueName, value));
       } else {
@@ -565,7 +630,12 @@ class Mapper {
     });
   }
 
-  private pluginSection(queueName: string, entry: Doc, section: PluginSectionName, value: unknown): unknown {
+  private pluginSection(
+    queueName: string,
+    entry: Doc,
+    section: PluginSectionName,
+    value: unknown,
+  ): unknown | typeof REMOVED {
     // null removes an inherited section; core validates the rest of the shape.
     if (value === undefined || value === null) return value;
     const path = [queueName, section];
@@ -575,7 +645,38 @@ class Mapper {
     }
     const { module, name } = effectivePlugin(this.document, entry, section, value);
     const partial = value.module === undefined && value.name === undefined;
+    const dropped =
+      typeof name === 'string' ? getOwn(HARVESTER_DROPPED_PLUGINS, `${module}.${name}`) : undefined;
+    if (dropped?.sections.includes(section)) {
+      this.drop(path, value, `${module}.${name}`, dropped, partial);
+      // null removes what a template would give; with nothing to inherit, the key goes.
+      return inheritsSection(this.document, entry, section) ? null : REMOVED;
+    }
     return this.section(path, section, value, module, name, partial);
+  }
+
+  private drop(
+    path: Path,
+    value: Doc,
+    from: string,
+    dropped: HarvesterDroppedPlugin,
+    partial: boolean,
+  ): void {
+    const options = Object.keys(value).filter((option) => option !== 'module' && option !== 'name');
+    const dropReasons: Record<string, string> = {};
+    for (const option of options) setOwn(dropReasons, option, 'the section is removed');
+    this.mapped.push({
+      path: dottedPath(path),
+      from,
+      to: 'none',
+      renamed: {},
+      dropped: options,
+      dropReasons,
+      added: {},
+      notes: [dropped.note],
+      inherited: partial,
+      removed: true,
+    });
   }
 
   private section(
@@ -624,6 +725,7 @@ class Mapper {
       added: {},
       notes: [...(mapping.notes ?? [])],
       inherited: partial,
+      removed: false,
     };
     const writtenFrom = new Map<string, string>();
     for (const [option, optionValue] of Object.entries(value)) {

@@ -1,10 +1,19 @@
 // The queues of a configuration: an inline panda_queueconfig object or a file (ours or Python
 // Harvester's), with `${dataDir}` / `${configDir}` expanded and the built-in template added.
 import { resolve } from 'node:path';
-import { parseQueueConfigFile, type QueueConfig } from '@harvester-ts/core';
+import {
+  ConfigError,
+  type ConfigIssue,
+  type QueueConfig,
+  safeParseQueueConfigFile,
+} from '@harvester-ts/core';
 import { WORKER_WRAPPER_PATH } from '@harvester-ts/engine';
 import { defaultQueues, LOCAL_TEMPLATE_NAME, localQueueTemplate } from './embedded-default.js';
-import { looksLikeHarvesterQueueConfig, mapHarvesterQueueConfig } from './harvester-modules.js';
+import {
+  looksLikeHarvesterQueueConfig,
+  type MappedSection,
+  mapHarvesterQueueConfig,
+} from './harvester-modules.js';
 import { parseJsonFile } from './read-config-file.js';
 
 export interface ResolvedQueues {
@@ -13,7 +22,7 @@ export interface ResolvedQueues {
   /** The document as parsed (after placeholders, module mapping and built-in templates). */
   document: Record<string, unknown>;
   queues: Record<string, QueueConfig>;
-  /** What was changed on the way (Harvester modules mapped, options dropped). */
+  /** What was changed on the way (Harvester modules mapped, options or sections dropped). */
   notes: string[];
 }
 
@@ -55,10 +64,12 @@ export function resolveQueues(
     raw = spec;
   }
   const notes: string[] = [];
+  let removed: MappedSection[] = [];
   if (looksLikeHarvesterQueueConfig(raw)) {
     const mapped = mapHarvesterQueueConfig(raw, { source });
     raw = mapped.document;
     for (const m of mapped.mapped) notes.push(describeMapped(m));
+    removed = mapped.mapped.filter((m) => m.removed);
   }
   let document = expandPlaceholders(raw, dirs) as Record<string, unknown>;
   if (
@@ -70,8 +81,52 @@ export function resolveQueues(
   ) {
     document = { [LOCAL_TEMPLATE_NAME]: localQueueTemplate(dirs.dataDir), ...document };
   }
-  const queues = withWorkerWrapper(parseQueueConfigFile(document, { source }) as Record<string, QueueConfig>);
+  const parsed = safeParseQueueConfigFile(document);
+  if (!parsed.ok) {
+    throw new ConfigError(`queue configuration ${source}`, explainRemoved(parsed.issues, removed, document), {
+      source,
+    });
+  }
+  const queues = withWorkerWrapper(parsed.value as Record<string, QueueConfig>);
   return { source, document, queues, notes };
+}
+
+/**
+ * A queue with jobs left without a preparator or stager because the Harvester plugin its file
+ * (or its template) named was dropped: say so next to core's "missing mandatory plugin section".
+ */
+function explainRemoved(
+  issues: readonly ConfigIssue[],
+  removed: readonly MappedSection[],
+  document: Record<string, unknown>,
+): ConfigIssue[] {
+  if (removed.length === 0) return [...issues];
+  const byPath = new Map(removed.map((m) => [m.path, m]));
+  return issues.map((issue) => {
+    const dot = issue.path.lastIndexOf('.');
+    const section = issue.path.slice(dot + 1);
+    if (dot < 0 || (section !== 'preparator' && section !== 'stager')) return issue;
+    // The queue itself, then its templates: the nearest removed section is the one it lost.
+    const seen = new Set<string>();
+    let name: unknown = issue.path.slice(0, dot);
+    while (typeof name === 'string' && !seen.has(name)) {
+      seen.add(name);
+      const m = byPath.get(`${name}.${section}`);
+      if (m !== undefined) {
+        const className = m.from.slice(m.from.lastIndexOf('.') + 1);
+        return {
+          path: issue.path,
+          message: `${issue.message}; Harvester's ${className} (${m.path}) was dropped: it moves no data`,
+        };
+      }
+      const entry = Object.hasOwn(document, name) ? document[name] : undefined;
+      name =
+        typeof entry === 'object' && entry !== null
+          ? (entry as { templateQueueName?: unknown }).templateQueueName
+          : undefined;
+    }
+    return issue;
+  });
 }
 
 /**
@@ -107,7 +162,11 @@ function describeMapped(m: {
   to: string;
   dropped?: readonly string[];
   renamed?: Readonly<Record<string, string>>;
+  removed?: boolean;
+  notes?: readonly string[];
 }): string {
+  // A removed section: the note says why (e.g. DummyPreparator on a NoJob queue).
+  if (m.removed) return [`${m.path}: ${m.from} → ${m.to}`, ...(m.notes ?? [])].join('; ');
   const parts = [`${m.path}: ${m.from} → ${m.to}`];
   if (m.renamed && Object.keys(m.renamed).length > 0) {
     parts.push(

@@ -1,7 +1,8 @@
 // The file format as JSON Schema (draft-07, the dialect editors and most validators support), for
 // `@harvester-ts/core/queue-config.schema.json`. It describes the file as written (templates not
-// resolved): cross-entry rules (mandatory sections after template merge, template references,
-// limits against maxWorkers) are checked by parseQueueConfigFile only.
+// resolved): cross-entry rules (mandatory sections after template merge — preparator and stager
+// only when the resolved mapType is not NoJob —, template references, limits against maxWorkers)
+// are checked by parseQueueConfigFile only.
 import { z } from 'zod';
 import { queueConfigFileSchema } from './file.js';
 import { queueConfigRegistry } from './registry.js';

@@ -10,21 +10,41 @@ export const MANDATORY_PLUGIN_SECTIONS = [
   'monitor',
   'sweeper',
   'messenger',
-  'preparator',
-  'stager',
   'workerMaker',
 ] as const;
 export type MandatoryPluginSectionName = (typeof MANDATORY_PLUGIN_SECTIONS)[number];
+
+/**
+ * Plugin sections that move jobs' data: mandatory for a queue that carries jobs (every mapType but
+ * NoJob), optional for a NoJob (pull) queue, whose pilots fetch their own jobs and move their own
+ * data. Harvester requires them everywhere, so its NoJob queues name DummyPreparator/DummyStager.
+ */
+export const JOB_PLUGIN_SECTIONS = ['preparator', 'stager'] as const;
+export type JobPluginSectionName = (typeof JOB_PLUGIN_SECTIONS)[number];
 
 /** Single plugin sections a queue may have. */
 export const OPTIONAL_PLUGIN_SECTIONS = ['throttler', 'zipper', 'aux_preparator', 'extractor'] as const;
 export type OptionalPluginSectionName = (typeof OPTIONAL_PLUGIN_SECTIONS)[number];
 
 /**
- * Every single-plugin section (not `credmanagers`, a list, nor `common`, plain options). These are
- * the sections that templates merge key-wise and that receive the `common` options.
+ * Every single-plugin section (not `credmanagers`, a list, nor `common`, plain options), in the
+ * order of Harvester's files. These are the sections that templates merge key-wise and that
+ * receive the `common` options.
  */
-export const PLUGIN_SECTIONS = [...MANDATORY_PLUGIN_SECTIONS, ...OPTIONAL_PLUGIN_SECTIONS] as const;
+export const PLUGIN_SECTIONS = [
+  'submitter',
+  'monitor',
+  'sweeper',
+  'messenger',
+  'preparator',
+  'stager',
+  'workerMaker',
+  ...OPTIONAL_PLUGIN_SECTIONS,
+] as const satisfies readonly (
+  | MandatoryPluginSectionName
+  | JobPluginSectionName
+  | OptionalPluginSectionName
+)[];
 export type PluginSectionName = (typeof PLUGIN_SECTIONS)[number];
 
 export function isPluginSectionName(value: string): value is PluginSectionName {
@@ -56,6 +76,14 @@ function missingSectionError(section: string) {
     iss.input === undefined || iss.input === null
       ? `missing mandatory plugin section '${section}' (set it in the queue or in its template)`
       : undefined;
+}
+
+/** Message of a missing preparator or stager of a queue that carries jobs (mapType not NoJob). */
+export function missingJobSectionMessage(section: JobPluginSectionName): string {
+  return (
+    `missing mandatory plugin section '${section}' (set it in the queue or in its template; ` +
+    'only NoJob queues, which carry no jobs, may leave it out)'
+  );
 }
 
 function makePluginSection(missing?: string) {

@@ -1,9 +1,10 @@
 // One resolved, concrete queue: its template merged in, Harvester's defaults applied, mandatory
-// plugin sections present, `common` merged into every plugin section and Harvester's sanity rules
-// on limits applied. Parsing a resolved QueueConfig again gives the same QueueConfig, so a stored
-// snapshot (QueueConfigDump) can be validated with the same schema.
+// plugin sections present (preparator and stager only for queues that carry jobs: not for NoJob),
+// `common` merged into every plugin section and Harvester's sanity rules on limits applied.
+// Parsing a resolved QueueConfig again gives the same QueueConfig, so a stored snapshot
+// (QueueConfigDump) can be validated with the same schema.
 import { z } from 'zod';
-import { MapType } from '../status/worker-status.js';
+import { MAP_TYPES, MapType } from '../status/worker-status.js';
 import { cloneConfigValue } from './clone.js';
 import {
   JOB_LIMIT_KEYS,
@@ -17,10 +18,13 @@ import {
 import {
   type CommonOptions,
   commonSectionSchema,
+  JOB_PLUGIN_SECTIONS,
+  type JobPluginSectionName,
   MANDATORY_PLUGIN_SECTIONS,
   type MandatoryPluginSectionName,
   mandatorySectionSchema,
   type messengerSectionSchema,
+  missingJobSectionMessage,
   OPTIONAL_PLUGIN_SECTIONS,
   type OptionalPluginSectionName,
   type PluginSection,
@@ -61,16 +65,22 @@ function resolvedFieldShape(): ResolvedFieldShape {
 }
 
 // The mandatory section schemas differ from these only by their "missing section" message.
+// preparator and stager may be absent here: whether the queue needs them depends on its mapType,
+// which `checkJobSections` checks.
 type SectionShape = {
   [K in Exclude<MandatoryPluginSectionName, 'messenger'>]: typeof pluginSectionSchema;
 } & { messenger: typeof messengerSectionSchema } & {
-  [K in OptionalPluginSectionName]: z.ZodOptional<z.ZodNullable<typeof pluginSectionSchema>>;
+  [K in JobPluginSectionName | OptionalPluginSectionName]: z.ZodOptional<
+    z.ZodNullable<typeof pluginSectionSchema>
+  >;
 };
 
 function sectionShape(): SectionShape {
   const shape: Record<string, z.ZodType> = {};
   for (const section of MANDATORY_PLUGIN_SECTIONS) shape[section] = mandatorySectionSchema(section);
-  for (const section of OPTIONAL_PLUGIN_SECTIONS) shape[section] = pluginSectionSchema.nullable().optional();
+  for (const section of [...JOB_PLUGIN_SECTIONS, ...OPTIONAL_PLUGIN_SECTIONS]) {
+    shape[section] = pluginSectionSchema.nullable().optional();
+  }
   return shape as SectionShape;
 }
 
@@ -190,7 +200,26 @@ function checkQueue(q: ParsedQueue, ctx: z.RefinementCtx): void {
   }
 }
 
-function normalize(q: ParsedQueue) {
+/**
+ * A queue that carries jobs (every mapType but NoJob) must have a preparator and a stager, like
+ * in Harvester; a NoJob queue, whose pilots fetch their own jobs and move their own data, may
+ * leave them out. Runs even when other keys are invalid (so that every missing section is
+ * reported at once), but not when the mapType itself is invalid: its own issue says enough.
+ */
+function checkJobSections(value: unknown, ctx: z.RefinementCtx): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  const q = value as Record<string, unknown>;
+  // The default applies when the queue does not set it (the object schema has filled it in).
+  const mapType = q.mapType ?? MapType.OneToOne;
+  if (!(MAP_TYPES as readonly unknown[]).includes(mapType) || mapType === MapType.NoJob) return;
+  for (const section of JOB_PLUGIN_SECTIONS) {
+    if (q[section] === undefined || q[section] === null) {
+      ctx.addIssue({ code: 'custom', path: [section], message: missingJobSectionMessage(section) });
+    }
+  }
+}
+
+function normalizeQueue(q: ParsedQueue) {
   const {
     siteName,
     siteFamily,
@@ -215,8 +244,10 @@ function normalize(q: ParsedQueue) {
   const max = maxWorkers ?? 0;
   const heartbeatless = parseNoHeartbeat(noHeartbeat);
   const withCommon = <S extends PluginSection>(section: S): S => mergeCommonOptions(section, common);
-  const optional = <K extends OptionalPluginSectionName>(key: K, section: PluginSection | null | undefined) =>
-    (section ? { [key]: withCommon(section) } : {}) as Partial<Record<K, PluginSection>>;
+  const optional = <K extends JobPluginSectionName | OptionalPluginSectionName>(
+    key: K,
+    section: PluginSection | null | undefined,
+  ) => (section ? { [key]: withCommon(section) } : {}) as Partial<Record<K, PluginSection>>;
   return {
     ...rest,
     siteName: site,
@@ -229,8 +260,8 @@ function normalize(q: ParsedQueue) {
     monitor: withCommon(monitor),
     sweeper: withCommon(sweeper),
     messenger: withCommon(messenger),
-    preparator: withCommon(preparator),
-    stager: withCommon(stager),
+    ...optional('preparator', preparator),
+    ...optional('stager', stager),
     workerMaker: withCommon(workerMaker),
     ...optional('throttler', throttler),
     ...optional('zipper', zipper),
@@ -240,14 +271,56 @@ function normalize(q: ParsedQueue) {
   };
 }
 
+type NormalizedQueue = ReturnType<typeof normalizeQueue>;
+/** What every resolved queue has, whatever its mapType. */
+export type QueueConfigBase = Omit<NormalizedQueue, 'mapType' | JobPluginSectionName>;
+/** The mapTypes of queues that carry jobs (all but NoJob). */
+export type JobMapType = Exclude<MapType, typeof MapType.NoJob>;
+
+/** A resolved queue that carries jobs: it always has a preparator and a stager. */
+export type JobQueueConfig = QueueConfigBase & {
+  mapType: JobMapType;
+  preparator: PluginSection;
+  stager: PluginSection;
+};
+
+/**
+ * A resolved NoJob (pull) queue: its pilots fetch their own jobs and move their own data, so a
+ * preparator and a stager are optional (and never called: the queue has no jobs).
+ */
+export type NoJobQueueConfig = QueueConfigBase & {
+  mapType: typeof MapType.NoJob;
+  preparator?: PluginSection;
+  stager?: PluginSection;
+};
+
+/**
+ * A resolved queue: defaults applied, every mandatory plugin section present. Narrow on
+ * `mapType` to read `preparator` or `stager`: only a NoJob queue may lack them.
+ */
+export type QueueConfig = JobQueueConfig | NoJobQueueConfig;
+
+function normalize(q: ParsedQueue): QueueConfig {
+  const queue = normalizeQueue(q);
+  // checkJobSections has rejected a queue with jobs that lacks either section.
+  return queue as QueueConfig;
+}
+
 /**
  * One concrete queue after template resolution, with `queueName` (the key in the file). Applies
  * Harvester's defaults and sanity rules, merges `common` into every plugin section and rejects a
- * queue limit given without maxWorkers (whose default, 0, would never submit a worker).
+ * queue limit given without maxWorkers (whose default, 0, would never submit a worker) and a
+ * queue with jobs (mapType not NoJob) without a preparator or a stager.
  */
-export const queueConfigSchema = resolvedObjectSchema.superRefine(checkQueue).transform(normalize);
+export const queueConfigSchema = resolvedObjectSchema
+  .superRefine(checkQueue)
+  .superRefine(checkJobSections, { when: () => true })
+  .transform(normalize);
 
-/** A resolved queue: defaults applied, every mandatory plugin section present. */
-export type QueueConfig = z.output<typeof queueConfigSchema>;
+/** Whether a resolved queue carries jobs (mapType not NoJob), and so has a preparator and a stager. */
+export function isJobQueue(queue: QueueConfig): queue is JobQueueConfig {
+  return queue.mapType !== MapType.NoJob;
+}
+
 /** What `queueConfigSchema` accepts: a merged queue entry plus its name. */
 export type QueueConfigInput = z.input<typeof queueConfigSchema>;

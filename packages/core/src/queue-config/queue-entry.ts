@@ -5,9 +5,8 @@ import { didYouMean } from './did-you-mean.js';
 import { QUEUE_FIELDS, type QueueFieldName } from './fields.js';
 import {
   commonSectionSchema,
-  MANDATORY_PLUGIN_SECTIONS,
   messengerSectionOverrideSchema,
-  OPTIONAL_PLUGIN_SECTIONS,
+  PLUGIN_SECTIONS,
   type PluginSectionName,
   pluginSectionOverrideSchema,
   pluginSectionSchema,
@@ -19,8 +18,10 @@ const SECTION_DESCRIPTIONS: Record<PluginSectionName, string> = {
   monitor: 'Checks the status of workers (mandatory).',
   sweeper: 'Kills and cleans up workers (mandatory).',
   messenger: "Exchanges files with workers through their access point (mandatory, needs 'accessPoint').",
-  preparator: 'Stages job inputs in (mandatory).',
-  stager: 'Stages job outputs out (mandatory).',
+  preparator:
+    'Stages job inputs in (mandatory, except for NoJob queues: their pilots fetch their own jobs and move their own data).',
+  stager:
+    'Stages job outputs out (mandatory, except for NoJob queues: their pilots fetch their own jobs and move their own data).',
   workerMaker: 'Sizes workers and maps jobs to them (mandatory).',
   throttler: 'Holds submission back, e.g. after too many missed workers.',
   zipper: 'Zips outputs before stage-out.',
@@ -53,7 +54,7 @@ type SectionOverrideShape = {
 
 function sectionOverrideShape(): SectionOverrideShape {
   const shape: Record<string, z.ZodType> = {};
-  for (const section of [...MANDATORY_PLUGIN_SECTIONS, ...OPTIONAL_PLUGIN_SECTIONS]) {
+  for (const section of PLUGIN_SECTIONS) {
     shape[section] = sectionOverride(
       section === 'messenger' ? messengerSectionOverrideSchema : pluginSectionOverrideSchema,
       section,

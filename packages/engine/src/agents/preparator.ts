@@ -55,8 +55,8 @@ export class Preparator implements Agent {
     job: JobSpec,
     method: 'triggerPreparation' | 'checkStageInStatus' | 'resolveInputPaths',
   ): Promise<Outcome> {
-    return callJobPlugin(this.ctx, job, 'preparator', method, (plugins, call) =>
-      plugins.preparator[method](job, call),
+    return callJobPlugin(this.ctx, job, 'preparator', method, (preparator, call) =>
+      preparator[method](job, call),
     );
   }
 

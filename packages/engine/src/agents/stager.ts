@@ -72,9 +72,7 @@ export class Stager implements Agent {
   }
 
   private plugin(job: JobSpec, method: 'triggerStageOut' | 'checkStageOutStatus'): Promise<Outcome> {
-    return callJobPlugin(this.ctx, job, 'stager', method, (plugins, call) =>
-      plugins.stager[method](job, call),
-    );
+    return callJobPlugin(this.ctx, job, 'stager', method, (stager, call) => stager[method](job, call));
   }
 
   private async trigger(job: JobSpec, changes: ChangeSet, newFiles: FileSpec[]): Promise<void> {
@@ -142,7 +140,7 @@ export class Stager implements Agent {
     const plugins = await this.ctx.queues.pluginsFor(job.computingSite, job.configID);
     const zipper = plugins.zipper?.zipOutput
       ? plugins.zipper
-      : plugins.stager.zipOutput
+      : plugins.stager?.zipOutput
         ? plugins.stager
         : undefined;
     if (!zipper) {

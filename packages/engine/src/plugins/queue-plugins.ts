@@ -1,5 +1,6 @@
 // Instantiates the plugins of a queue from its resolved configuration: one instance per
-// (queue, configID, section). Errors name the queue, section, module and export.
+// (queue, configID, section). Errors name the queue, section, module and export. A NoJob queue
+// may have no preparator and no stager (its pilots move their own data): none is loaded then.
 import {
   instantiatePlugin,
   optionsOfSection,
@@ -32,8 +33,10 @@ export interface QueuePlugins {
   monitor: PluginInstanceMap['monitor'];
   sweeper: PluginInstanceMap['sweeper'];
   messenger: PluginInstanceMap['messenger'];
-  preparator: PluginInstanceMap['preparator'];
-  stager: PluginInstanceMap['stager'];
+  /** Absent only for a NoJob queue that names none (it has no jobs to stage in). */
+  preparator?: PluginInstanceMap['preparator'];
+  /** Absent only for a NoJob queue that names none (it has no jobs to stage out). */
+  stager?: PluginInstanceMap['stager'];
   workerMaker: PluginInstanceMap['workerMaker'];
   throttler?: PluginInstanceMap['throttler'];
   zipper?: PluginInstanceMap['stager'];
@@ -55,7 +58,13 @@ async function loadSection<K extends PluginKind>(
   deps: LoadDeps,
 ): Promise<PluginInstanceMap[K]> {
   const spec = (queue as unknown as Record<string, Section | undefined>)[section];
-  if (!spec) throw new Error(`queue ${queue.queueName} has no ${section} section`);
+  if (!spec) {
+    const why =
+      section === 'preparator' || section === 'stager'
+        ? ` (mapType ${queue.mapType}: only NoJob queues, which carry no jobs, may leave it out)`
+        : '';
+    throw new Error(`queue ${queue.queueName} has no ${section} section${why}`);
+  }
   const mod = await deps.importer(spec.module, deps.baseDir);
   return instantiatePlugin(
     mod[spec.name],
@@ -77,14 +86,16 @@ export async function loadQueuePlugins(
   deps: LoadDeps,
 ): Promise<QueuePlugins> {
   const has = (s: QueuePluginSection) => Boolean((queue as unknown as Record<string, unknown>)[s]);
+  // Only a NoJob queue may lack them; for any other loadSection reports the missing section.
+  const staging = (s: 'preparator' | 'stager') => has(s) || queue.mapType !== 'NoJob';
   const [submitter, monitor, sweeper, messenger, preparator, stager, workerMaker, throttler, zipper] =
     await Promise.all([
       loadSection(queue, 'submitter', 'submitter', deps),
       loadSection(queue, 'monitor', 'monitor', deps),
       loadSection(queue, 'sweeper', 'sweeper', deps),
       loadSection(queue, 'messenger', 'messenger', deps),
-      loadSection(queue, 'preparator', 'preparator', deps),
-      loadSection(queue, 'stager', 'stager', deps),
+      staging('preparator') ? loadSection(queue, 'preparator', 'preparator', deps) : undefined,
+      staging('stager') ? loadSection(queue, 'stager', 'stager', deps) : undefined,
       loadSection(queue, 'workerMaker', 'workerMaker', deps),
       has('throttler') ? loadSection(queue, 'throttler', 'throttler', deps) : undefined,
       has('zipper') ? loadSection(queue, 'zipper', 'stager', deps) : undefined,
@@ -96,8 +107,8 @@ export async function loadQueuePlugins(
     monitor,
     sweeper,
     messenger,
-    preparator,
-    stager,
+    ...(preparator ? { preparator } : {}),
+    ...(stager ? { stager } : {}),
     workerMaker,
     ...(throttler ? { throttler } : {}),
     ...(zipper ? { zipper } : {}),

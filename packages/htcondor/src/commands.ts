@@ -104,6 +104,7 @@ export const MONITOR_ATTRIBUTES = [
   'RemoteHost',
   'LastRemoteHost',
   'JobBatchName',
+  'harvesterID',
   'harvesterWorkerID',
 ] as const;
 
@@ -124,12 +125,26 @@ export function condorQArgv(
   ];
 }
 
-/** `condor_history [-name] [-pool] -json -attributes … -constraint <expr> [-match N]`. */
+/** How far back condor_history reads (A3: `-match N`, `-completedsince <epoch seconds>`). */
+export interface HistoryBounds {
+  /** Stop after this many matching ads (each job is in the history once). */
+  match?: number;
+  /**
+   * Stop at the first ad (newest first) whose CompletionDate is at or before this time (epoch
+   * seconds): condor_history turns `-completedsince T` into the scan-ending `CompletionDate <= T`.
+   */
+  completedSince?: number;
+}
+
+/**
+ * `condor_history [-name] [-pool] -json -attributes … -constraint <expr> [-match N]
+ * [-completedsince T]`.
+ */
 export function condorHistoryArgv(
   target: ScheddTarget,
   constraint: string,
   attributes: readonly string[],
-  match?: number,
+  bounds: HistoryBounds = {},
 ): string[] {
   const argv = [
     ...targetArgs(target),
@@ -139,7 +154,9 @@ export function condorHistoryArgv(
     '-constraint',
     constraint,
   ];
-  if (match !== undefined) argv.push('-match', String(match));
+  if (bounds.match !== undefined) argv.push('-match', String(Math.max(1, Math.floor(bounds.match))));
+  if (bounds.completedSince !== undefined)
+    argv.push('-completedsince', String(Math.max(0, Math.floor(bounds.completedSince))));
   return argv;
 }
 
@@ -189,10 +206,33 @@ export function parseSubmitNormal(stdout: string): Array<{ count: number; cluste
 
 /**
  * condor_submit errors that retrying will not cure: the description cannot be parsed or names
- * what does not exist. Anything else (the schedd cannot be reached, a commit failed) is retried.
+ * what does not exist. Anything else (the schedd cannot be reached, a commit failed, a name
+ * that does not resolve: `unknown host` can be a passing DNS failure) is retried.
  */
 export const SUBMIT_PERMANENT =
-  /ERROR: on Line [0-9]+|Failed to parse command file|Parse error in expression|doesn't contain any "queue" commands|No 'executable' parameter|Executable file .* does not exist|No such directory|Illegal Identifier|I don't know about the .* universe|Arguments string is missing|unbalanced|unknown option|unknown host|requires another argument/;
+  /ERROR: on Line [0-9]+|Failed to parse command file|Parse error in expression|doesn't contain any "queue" commands|No 'executable' parameter|Executable file .* does not exist|No such directory|Invalid log file|Illegal Identifier|I don't know about the .* universe|Arguments string is missing|unbalanced|unknown option|requires another argument/;
+
+/** What in condor_submit's stderr names a place in the description: a line, or a path. */
+export interface SubmitErrorSite {
+  /** `ERROR: on Line N of <file>: …` (1-based, in the submitted file). */
+  line?: number;
+  /** `No such directory: <path>` (an initialdir). */
+  directory?: string;
+  /** `Invalid log file: "<path>"`. */
+  logFile?: string;
+}
+
+/** Where condor_submit's error points, when it says. */
+export function submitErrorSite(stderr: string): SubmitErrorSite {
+  const site: SubmitErrorSite = {};
+  const line = /ERROR: on Line ([0-9]+) of /.exec(stderr);
+  if (line) site.line = Number(line[1]);
+  const dir = /No such directory: (\S[^\n]*?)\s*$/m.exec(stderr);
+  if (dir) site.directory = dir[1] as string;
+  const log = /Invalid log file: "([^"\n]*)"/.exec(stderr);
+  if (log) site.logFile = log[1] as string;
+  return site;
+}
 
 /** condor_submit errors that say the schedd did not answer (never permanent). */
 export const SCHEDD_UNREACHABLE =
@@ -232,6 +272,7 @@ export interface CondorJobAd {
   RemoteHost?: string;
   LastRemoteHost?: string;
   JobBatchName?: string;
+  harvesterID?: string;
   harvesterWorkerID?: ClassAdValue;
   /** Every attribute as printed (expressions as { expr }). */
   raw: ClassAdObject;
@@ -292,6 +333,7 @@ export function toJobAd(raw: ClassAdObject): CondorJobAd | undefined {
   set('RemoteHost', str(attributeOf(raw, 'RemoteHost')));
   set('LastRemoteHost', str(attributeOf(raw, 'LastRemoteHost')));
   set('JobBatchName', str(attributeOf(raw, 'JobBatchName')));
+  set('harvesterID', str(attributeOf(raw, 'harvesterID')));
   set('harvesterWorkerID', attributeOf(raw, 'harvesterWorkerID'));
   return ad;
 }
@@ -383,4 +425,26 @@ export function parseJobActionOutput(stdout: string, stderr: string): ParsedActi
     if (m) perJob.set(m[1] as string, { kind: 'other', text: line });
   }
   return { perJob, queueEmpty };
+}
+
+// ---- whose job -----------------------------------------------------------------------------------------
+
+/** Whether a job ad is the given worker's, from the attributes the submitter gives every job. */
+export type JobOwnership = 'mine' | 'foreign' | 'unproven';
+
+/**
+ * `mine` when harvesterID is this harvester's and harvesterWorkerID the worker's (a number, or
+ * a string as Harvester's templates write it); `foreign` when either names someone else;
+ * `unproven` when either is missing (a job this harvester did not submit: it sets both).
+ */
+export function jobOwnership(
+  ad: Pick<CondorJobAd, 'harvesterID' | 'harvesterWorkerID'>,
+  workerID: number,
+  harvesterId: string,
+): JobOwnership {
+  const w = ad.harvesterWorkerID;
+  const workerKnown = typeof w === 'number' || typeof w === 'string';
+  if (workerKnown && String(w).trim() !== String(workerID)) return 'foreign';
+  if (ad.harvesterID !== undefined && ad.harvesterID !== harvesterId) return 'foreign';
+  return workerKnown && ad.harvesterID !== undefined ? 'mine' : 'unproven';
 }

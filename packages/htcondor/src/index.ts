@@ -12,8 +12,11 @@ export {
   condorRmArgv,
   condorSubmitArgv,
   formatCondorJobId,
+  type HistoryBounds,
   type JobActionResult,
+  type JobOwnership,
   jobIdsConstraint,
+  jobOwnership,
   MONITOR_ATTRIBUTES,
   type ParsedAction,
   type ParsedAds,
@@ -24,11 +27,20 @@ export {
   parseSubmitTerse,
   SCHEDD_UNREACHABLE,
   SUBMIT_PERMANENT,
+  type SubmitErrorSite,
   type SubmittedRange,
+  submitErrorSite,
   targetArgs,
   toJobAd,
 } from './commands.js';
-export { findByBatchNames, type NameLookup, type QueryResult, queryHistory, queryQueue } from './lookup.js';
+export {
+  DEFAULT_HISTORY_SLACK_SECONDS,
+  findByBatchNames,
+  type NameLookup,
+  type QueryResult,
+  queryHistory,
+  queryQueue,
+} from './lookup.js';
 export { HTCondorMonitor, HTCondorMonitorInstance } from './monitor.js';
 export {
   CONDOR_COMMANDS,
@@ -83,8 +95,10 @@ export {
   argumentsValue,
   clusterDescription,
   type DeclaredPaths,
+  declaredPathPattern,
   declaredPaths,
   type ProcIdentity,
+  partLineRanges,
   procBlock,
   resolveDeclaredPath,
   submitClassAdString,
@@ -111,6 +125,7 @@ export {
   RenderError,
   renderTemplate,
   resolveProgram,
+  SAFE_WORD,
   TemplateError,
   templateProblems,
   unsafePathProblem,

@@ -1,7 +1,9 @@
 // Finding jobs on one schedd: by job id (the monitor: condor_q, then condor_history for what the
 // queue no longer holds) and by batch name (adoption after a crash, an unclear condor_submit).
 // One command per step for all the jobs asked about; a step that fails leaves its jobs unknown
-// with the diagnostic, never "not found".
+// with the diagnostic, never "not found". condor_history is always bounded: `-match N` (each
+// job is in the history once) and, when the caller knows when the jobs were submitted,
+// `-completedsince` (the scan of the history file stops at the first older completion).
 import { oneLine } from '@harvester-ts/core';
 import {
   batchNamesConstraint,
@@ -15,6 +17,12 @@ import {
 } from './commands.js';
 import type { CondorTools, ToolResult } from './runner.js';
 import type { ScheddTarget } from './schedds.js';
+
+/**
+ * Seconds subtracted from the earliest submission time for `-completedsince`: clock skew between
+ * harvester and schedd, and jobs written to the history late (the monitor's historySlackSeconds).
+ */
+export const DEFAULT_HISTORY_SLACK_SECONDS = 3600;
 
 /** What one query gave: the ads, or why it could not tell. */
 export type QueryResult = { ok: true; ads: CondorJobAd[] } | { ok: false; diag: string };
@@ -44,17 +52,25 @@ export async function queryQueue(
   return readAds(tools, result);
 }
 
-/** One `condor_history -json -match N` for the given jobs (each is in the history once). */
+/**
+ * One `condor_history -json -match N [-completedsince T]` for the given jobs: N is the number of
+ * jobs (each is in the history once); T (epoch seconds), when given, ends the scan at the first
+ * job that completed at or before it.
+ */
 export async function queryHistory(
   tools: CondorTools,
   target: ScheddTarget,
   ids: readonly CondorJobId[],
   attributes: readonly string[],
   signal?: AbortSignal,
+  completedSince?: number,
 ): Promise<QueryResult> {
   const result = await tools.run(
     'condor_history',
-    condorHistoryArgv(target, jobIdsConstraint(ids), attributes, ids.length),
+    condorHistoryArgv(target, jobIdsConstraint(ids), attributes, {
+      match: new Set(ids.map(formatCondorJobId)).size,
+      ...(completedSince === undefined ? {} : { completedSince }),
+    }),
     signal,
   );
   return readAds(tools, result);
@@ -65,12 +81,17 @@ const NAME_ATTRIBUTES = ['ClusterId', 'ProcId', 'JobBatchName', 'JobStatus'];
 /** What looking names up gave: per name the newest job id, or why it could not be done. */
 export type NameLookup = { ok: true; byName: Map<string, string> } | { ok: false; diag: string };
 
-/** condor_q, then condor_history for the names not in the queue; the newest job per name. */
+/**
+ * condor_q, then condor_history (`-match <names missing>`, `-completedsince <since>` when given:
+ * the jobs cannot have completed before they were submitted) for the names not in the queue;
+ * the newest job per name.
+ */
 export async function findByBatchNames(
   tools: CondorTools,
   target: ScheddTarget,
   names: readonly string[],
   signal?: AbortSignal,
+  completedSince?: number,
 ): Promise<NameLookup> {
   const byName = new Map<string, { cluster: number; proc: number }>();
   const take = (ads: CondorJobAd[]) => {
@@ -87,13 +108,16 @@ export async function findByBatchNames(
   );
   if (!q.ok) return q;
   take(q.ads);
-  const missing = names.filter((n) => !byName.has(n));
+  const missing = [...new Set(names.filter((n) => !byName.has(n)))];
   if (missing.length > 0) {
     const h = readAds(
       tools,
       await tools.run(
         'condor_history',
-        condorHistoryArgv(target, batchNamesConstraint(missing), NAME_ATTRIBUTES),
+        condorHistoryArgv(target, batchNamesConstraint(missing), NAME_ATTRIBUTES, {
+          match: missing.length,
+          ...(completedSince === undefined ? {} : { completedSince }),
+        }),
         signal,
       ),
     );

@@ -1,9 +1,13 @@
 // Watches HTCondor jobs. Per checkWorkers call and per schedd (the worker's submissionHost): ONE
-// `condor_q -json` for all its workers' jobs, then ONE `condor_history -json` for those the queue
-// no longer holds (submitted within useCondorHistoryMaxAge). Jobs held for good are removed with
-// ONE condor_rm before their workers are cancelled (the engine kills only workers that are not
-// final, so a held job would otherwise linger). A schedd that does not answer, or output that
-// cannot be read, leaves its workers to be retried: never a final state HTCondor did not say.
+// `condor_q -json` for all its workers' jobs, then ONE `condor_history -json` for every job the
+// queue no longer holds, however long ago it was submitted (bounded by -match and
+// -completedsince). Jobs held for good are removed with ONE condor_rm before their workers are
+// cancelled (the engine kills only workers that are not final, so a held job would otherwise
+// linger); only jobs whose harvesterID and harvesterWorkerID show they are this worker's. A
+// schedd that does not answer, or output that cannot be read, leaves its workers to be retried:
+// never a final state HTCondor did not say. A job in neither: the wrapper's exit file decides;
+// without one it is retried (Harvester's cancelUnknown=False), or after unknownGraceSeconds from
+// the first time it was missed becomes unknownJobStatus.
 import {
   type BatchLookupResult,
   type CallOptions,
@@ -16,7 +20,13 @@ import {
   type WorkSpec,
   workerStatus,
 } from '@harvester-ts/core';
-import { type CondorJobAd, type CondorJobId, MONITOR_ATTRIBUTES, parseCondorJobId } from './commands.js';
+import {
+  type CondorJobAd,
+  type CondorJobId,
+  jobOwnership,
+  MONITOR_ATTRIBUTES,
+  parseCondorJobId,
+} from './commands.js';
 import { findByBatchNames, queryHistory, queryQueue } from './lookup.js';
 import {
   type CondorMonitorOptions,
@@ -45,20 +55,19 @@ function hostOf(remoteHost: string | undefined): string | undefined {
   return (at < 0 ? remoteHost : remoteHost.slice(at + 1)).slice(0, 255);
 }
 
-/** Whether an ad's harvesterWorkerID (a number, or a string in Harvester's templates) is not this worker's. */
-function foreign(ad: CondorJobAd, workerID: number): boolean {
-  const v = ad.harvesterWorkerID;
-  if (v === undefined || v === null) return false;
-  if (typeof v === 'number') return v !== workerID;
-  if (typeof v === 'string') return v.trim() !== String(workerID);
-  return false;
-}
+/** Forget a job first missed this long ago that was not asked about since (a worker ended elsewhere). */
+const UNKNOWN_MEMORY_MS = 7 * 24 * 3600 * 1000;
 
 export class HTCondorMonitorInstance {
   private readonly log: PluginContext['logger'];
   private readonly tools: CondorTools;
-  /** batchID → when it was first found unknown (for workers without submitTime). */
-  private readonly unknownSince = new Map<string, number>();
+  private readonly harvesterId: string;
+  /**
+   * `<submissionHost>#<C.P>` → when the job was first missing from both condor_q and
+   * condor_history (epoch ms), and when it was last asked about. In memory: a restart starts
+   * the grace again.
+   */
+  private readonly unknownSince = new Map<string, { since: number; seen: number }>();
 
   constructor(
     private readonly options: CondorMonitorOptions,
@@ -67,6 +76,7 @@ export class HTCondorMonitorInstance {
   ) {
     this.log = ctx.logger.child({ plugin: 'HTCondorMonitor' });
     this.tools = new CondorTools(options, ctx.signal);
+    this.harvesterId = ctx.harvesterId;
   }
 
   async checkWorkers(workers: WorkSpec[], call?: CallOptions): Promise<WorkerCheckResult[]> {
@@ -90,6 +100,8 @@ export class HTCondorMonitorInstance {
     for (const { target, watched } of groups.values()) {
       await this.checkSchedd(target, watched, results, call);
     }
+    const forgetBefore = this.now() - UNKNOWN_MEMORY_MS;
+    for (const [k, v] of this.unknownSince) if (v.seen < forgetBefore) this.unknownSince.delete(k);
     return results as WorkerCheckResult[];
   }
 
@@ -105,7 +117,8 @@ export class HTCondorMonitorInstance {
       for (const ad of ads) {
         const key = `${ad.ClusterId}.${ad.ProcId}`;
         const w = watched.find((x) => x.key === key);
-        if (w && !foreign(ad, w.worker.workerID)) found.set(key, ad);
+        // A job that says it is another worker's (or another harvester's) is not this worker's.
+        if (w && jobOwnership(ad, w.worker.workerID, this.harvesterId) !== 'foreign') found.set(key, ad);
       }
     };
     const q = await queryQueue(
@@ -122,22 +135,20 @@ export class HTCondorMonitorInstance {
     }
     take(q.ads);
     const nowMs = this.now();
-    const maxAgeMs = this.options.useCondorHistoryMaxAge * 1000;
-    const historyFor = this.options.useCondorHistory
-      ? watched.filter((w) => {
-          if (found.has(w.key)) return false;
-          const since = (w.worker.startTime ?? w.worker.submitTime)?.getTime();
-          return since === undefined || nowMs - since <= maxAgeMs;
-        })
-      : [];
+    // Every job the queue no longer holds, however old: a long job that ended is in the history.
+    const historyFor = this.options.useCondorHistory ? watched.filter((w) => !found.has(w.key)) : [];
     let historyDiag: string | undefined;
     if (historyFor.length > 0) {
+      // The jobs cannot have completed before they were submitted: the scan stops there.
+      const times = historyFor.map((w) => w.worker.submitTime?.getTime());
+      const oldest = times.every((t): t is number => t !== undefined) ? Math.min(...times) : undefined;
       const h = await queryHistory(
         this.tools,
         target,
         historyFor.map((w) => w.id),
         MONITOR_ATTRIBUTES,
         call?.signal,
+        oldest === undefined ? undefined : Math.floor(oldest / 1000) - this.options.historySlackSeconds,
       );
       if (h.ok) take(h.ads);
       else historyDiag = h.diag;
@@ -152,8 +163,9 @@ export class HTCondorMonitorInstance {
     await Promise.all(
       watched.map(async (w) => {
         const ad = found.get(w.key);
+        const memoryKey = `${targetKey(target)}#${w.key}`;
         if (ad) {
-          this.unknownSince.delete(w.key);
+          this.unknownSince.delete(memoryKey);
           const mapped = mapCondorStatus(ad, nowS, policy);
           if (mapped.removeHeld) {
             toRemove.push({ w, mapped, ad });
@@ -166,7 +178,7 @@ export class HTCondorMonitorInstance {
           results[w.i] = retryLater(historyDiag);
           return;
         }
-        results[w.i] = await this.unknownJob(w.worker, w.key, nowMs);
+        results[w.i] = await this.unknownJob(w.worker, w.key, memoryKey, nowMs);
       }),
     );
     if (toRemove.length > 0) await this.removeHeld(target, toRemove, results, call);
@@ -179,14 +191,24 @@ export class HTCondorMonitorInstance {
     results: Array<WorkerCheckResult | undefined>,
     call?: CallOptions,
   ): Promise<void> {
+    // Only a job that shows it is this worker's is removed (a schedd whose queue was reset may
+    // hold another's job under the same id).
+    const mine = held.filter((h) => jobOwnership(h.ad, h.w.worker.workerID, this.harvesterId) === 'mine');
+    for (const { w, mapped } of held) {
+      if (mine.some((m) => m.w === w)) continue;
+      results[w.i] = retryLater(
+        `${mapped.report.diag ?? ''}; not removed: its harvesterID/harvesterWorkerID do not show it is this worker's job`,
+      );
+    }
+    if (mine.length === 0) return;
     const removal = await removeJobs(
       this.tools,
       target,
-      held.map((h) => h.w.key),
+      mine.map((h) => h.w.key),
       'harvester-ts: held for good',
       call?.signal,
     );
-    for (const { w, mapped, ad } of held) {
+    for (const { w, mapped, ad } of mine) {
       const diag = mapped.report.diag ?? '';
       if (!removal.ok) {
         results[w.i] = retryLater(`${diag}; condor_rm failed: ${removal.diag}`);
@@ -209,17 +231,24 @@ export class HTCondorMonitorInstance {
   }
 
   /**
-   * A job in neither the queue nor the history: the wrapper's exit file says how it ended when
-   * there is one; otherwise it is retried until unknownGraceSeconds after submitTime, then
-   * unknownJobStatus.
+   * A job in neither the queue nor the history: the wrapper's exit file, when there is one, says
+   * how it ended (authoritative). Otherwise it is retried; with unknownJobStatus failed or
+   * cancelled, that becomes final once unknownGraceSeconds have passed since the job was first
+   * missed (counted in this process, not from submitTime: a long job is not unknown because it
+   * is old).
    */
-  private async unknownJob(worker: WorkSpec, id: string, now: number): Promise<WorkerCheckResult> {
+  private async unknownJob(
+    worker: WorkSpec,
+    id: string,
+    memoryKey: string,
+    now: number,
+  ): Promise<WorkerCheckResult> {
     const where = this.options.useCondorHistory ? 'condor_q and condor_history' : 'condor_q';
     if (worker.accessPoint) {
       try {
         const exit = await readExitFile(worker.accessPoint);
         if (exit.kind === 'code') {
-          this.unknownSince.delete(id);
+          this.unknownSince.delete(memoryKey);
           worker.nativeStatus = 'unknown';
           worker.nativeExitCode = exit.code;
           const diag = `HTCondor job ${id} is not known to ${where}; the worker wrapper exited with code ${exit.code}`;
@@ -230,17 +259,15 @@ export class HTCondorMonitorInstance {
         return retryLater(`HTCondor job ${id} is unknown and its exit file is unreadable: ${errorText(err)}`);
       }
     }
-    let since = worker.submitTime?.getTime();
-    if (since === undefined) {
-      since = this.unknownSince.get(id) ?? now;
-      this.unknownSince.set(id, since);
-    }
-    const ageSeconds = Math.max(0, Math.round((now - since) / 1000));
-    const diag = `HTCondor job ${id} is not known to ${where} (${ageSeconds} s after ${worker.submitTime ? 'submission' : 'it was first missed'})`;
+    const entry = this.unknownSince.get(memoryKey) ?? { since: now, seen: now };
+    entry.seen = now;
+    this.unknownSince.set(memoryKey, entry);
+    const ageSeconds = Math.max(0, Math.round((now - entry.since) / 1000));
+    const diag = `HTCondor job ${id} is not known to ${where} (missed for ${ageSeconds} s)`;
     if (this.options.unknownJobStatus === 'retry' || ageSeconds < this.options.unknownGraceSeconds) {
       return retryLater(diag);
     }
-    this.unknownSince.delete(id);
+    this.unknownSince.delete(memoryKey);
     worker.nativeStatus = 'unknown';
     worker.diagMessage = diag;
     return workerStatus(
@@ -257,7 +284,16 @@ export class HTCondorMonitorInstance {
    */
   async findWorkersByBatchName(workers: WorkSpec[], call?: CallOptions): Promise<BatchLookupResult[]> {
     const results = new Array<BatchLookupResult | undefined>(workers.length);
-    const groups = new Map<string, { target: ScheddTarget; submissionHost: string; asked: number[] }>();
+    const groups = new Map<
+      string,
+      {
+        target: ScheddTarget;
+        submissionHost: string;
+        asked: number[];
+        since: number | undefined;
+        dated: boolean;
+      }
+    >();
     await Promise.all(
       workers.map(async (worker, i) => {
         let record: Awaited<ReturnType<typeof readWorkerRecord>>;
@@ -279,14 +315,32 @@ export class HTCondorMonitorInstance {
         }
         const target = parseSubmissionHost(record.submissionHost);
         const key = targetKey(target);
-        const group = groups.get(key) ?? { target, submissionHost: record.submissionHost, asked: [] };
+        const group = groups.get(key) ?? {
+          target,
+          submissionHost: record.submissionHost,
+          asked: [],
+          since: undefined,
+          dated: true,
+        };
         group.asked.push(i);
+        // The record is written before condor_submit runs: no job of it completed earlier.
+        const written = Date.parse(record.writtenAt);
+        if (Number.isFinite(written)) group.since = Math.min(group.since ?? written, written);
+        else group.dated = false;
         groups.set(key, group);
       }),
     );
-    for (const { target, submissionHost, asked } of groups.values()) {
+    for (const { target, submissionHost, asked, since, dated } of groups.values()) {
       const names = asked.map((i) => (workers[i] as WorkSpec).batchName);
-      const lookup = await findByBatchNames(this.tools, target, names, call?.signal);
+      const lookup = await findByBatchNames(
+        this.tools,
+        target,
+        names,
+        call?.signal,
+        dated && since !== undefined
+          ? Math.floor(since / 1000) - this.options.historySlackSeconds
+          : undefined,
+      );
       for (const i of asked) {
         if (!lookup.ok) {
           results[i] = retryLater(lookup.diag);

@@ -74,6 +74,8 @@ export const IGNORED_MONITOR_OPTIONS: Readonly<Record<string, string>> = {
   cacheRefreshInterval: 'no shared condor_q cache: one query per schedd per cycle',
   payloadType:
     "pilot-wrapper exit codes are not mapped to errorCode; nativeExitCode carries the job's ExitCode",
+  useCondorHistoryMaxAge:
+    'condor_history is asked for every job condor_q no longer lists (a long job that ended must not be lost), bounded by -match and -completedsince instead',
   submissionHost: 'taken from each worker',
 };
 
@@ -184,7 +186,11 @@ export const condorSubmitterOptions = z
     templateFile: absolutePath.optional(),
     /** Harvester's `{executableFile}` (e.g. a pilot wrapper): a path on the execute side. */
     executableFile: absolutePath.optional(),
-    /** `{logDir}` and `{logSubdir}` (`<logDir>/<yy-mm-dd_HH>`, UTC). */
+    /**
+     * `{logDir}`, and `{logSubdir}`: the bare name `yy-mm-dd_HH` of the submission hour (UTC, as
+     * Harvester's naive_utcnow), created as `<logDir>/<logSubdir>` before condor_submit runs
+     * (not when spooling to a named schedd). Templates write `{logDir}/{logSubdir}/…`.
+     */
     logDir: absolutePath.optional(),
     /** With logDir: `{gtag}` is the URL of the worker's stdout under this base, and log URLs are recorded. */
     logBaseURL: z
@@ -251,13 +257,19 @@ export const condorMonitorOptions = z
     heldTimeout: z.number().nonnegative().default(3600),
     /** A job held with a HoldReason containing one of these is removed and the worker cancelled at once. */
     removeHoldReasons: z.array(z.string().min(1)).default(['Job not found', 'Failed to start GAHP']),
-    /** Ask condor_history for the jobs condor_q no longer lists. */
+    /** Ask condor_history for the jobs condor_q no longer lists (every one of them, however old). */
     useCondorHistory: z.boolean().default(true),
-    /** Only for workers submitted (or started) within this many seconds; older ones count as unknown. */
-    useCondorHistoryMaxAge: z.number().positive().default(7200),
-    /** A job in neither queue nor history: retried until this many seconds after submitTime. */
+    /**
+     * condor_history's `-completedsince` is the oldest submitTime of the jobs asked about minus
+     * this many seconds (clock skew between harvester and schedd, jobs that left the queue late).
+     */
+    historySlackSeconds: z.number().nonnegative().default(3600),
+    /**
+     * A job in neither queue nor history (and no exit file of the wrapper): how long after it was
+     * first missed (in this process) it stays "retry" before unknownJobStatus applies.
+     */
     unknownGraceSeconds: z.number().nonnegative().default(600),
-    /** What an unknown job becomes after the grace: failed, cancelled, or retry (never final). */
+    /** What an unknown job becomes after the grace: retry (never final; Harvester's default), failed or cancelled. */
     unknownJobStatus: z.enum(['failed', 'cancelled', 'retry']).optional(),
     /** Harvester's cancelUnknown: true = unknownJobStatus cancelled, false = retry (Harvester's None). */
     cancelUnknown: z.boolean().optional(),
@@ -273,9 +285,7 @@ export const condorMonitorOptions = z
   })
   .transform((o) => ({
     ...o,
-    unknownJobStatus:
-      o.unknownJobStatus ??
-      (o.cancelUnknown === undefined ? 'failed' : o.cancelUnknown ? 'cancelled' : 'retry'),
+    unknownJobStatus: o.unknownJobStatus ?? (o.cancelUnknown === true ? 'cancelled' : 'retry'),
   }));
 export type CondorMonitorOptions = z.output<typeof condorMonitorOptions>;
 

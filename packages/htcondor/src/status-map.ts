@@ -2,7 +2,11 @@
 //   1 idle, 7 suspended      → submitted, or idle once the job has started (JobStartDate set)
 //   2 running, 6 transferring_output → running
 //   3 removed                → cancelled (diag: RemoveReason, LastHoldReason)
-//   4 completed              → finished when ExitCode is 0, else failed (signal: 128 + ExitSignal)
+//   4 completed              → finished when ExitCode is 0, else failed (signal: 128 + ExitSignal);
+//                              nativeExitCode is the ExitCode as HTCondor gives it (Harvester
+//                              sets it so); a non-zero multiple of 256 is also named divided by
+//                              256 in the diag: Harvester divides it so (ExitCode // 256) only to
+//                              map it to a pilot error code, which this package does not do
 //   5 held                   → as 1 until heldTimeout (from EnteredCurrentStatus) has passed, or at
 //                              once for a HoldReason containing one of removeHoldReasons: then the
 //                              job must be removed (condor_rm) and the worker is cancelled
@@ -120,8 +124,14 @@ export function mapCondorStatus(ad: CondorJobAd, now: number, policy: HeldPolicy
         };
       }
       if (code === 0) return { report: workerStatus(WorkerStatus.finished), nativeStatus, nativeExitCode: 0 };
+      // Harvester: reduced_exit_code = ExitCode // 256 if ExitCode % 256 == 0 (a wait status
+      // passed on as the exit code), for its pilot error mapping only; nativeExitCode stays raw.
+      const reduced = code % 256 === 0 ? ` (${code} / 256 = ${code / 256}, as Harvester reads it)` : '';
       return {
-        report: workerStatus(WorkerStatus.failed, `HTCondor job ${id} completed with exit code ${code}`),
+        report: workerStatus(
+          WorkerStatus.failed,
+          `HTCondor job ${id} completed with exit code ${code}${reduced}`,
+        ),
         nativeStatus,
         nativeExitCode: code,
       };

@@ -67,7 +67,22 @@ export function workerPart(body: string, identity: ProcIdentity): string {
 
 /** The cluster's description: the parts one after the other (each part sets every command again). */
 export function clusterDescription(parts: readonly string[], header: string): string {
-  return `# ${header}\n\n${parts.join('\n')}`;
+  return `# ${header.replace(/[\r\n]+/g, ' ')}\n\n${parts.join('\n')}`;
+}
+
+/**
+ * The lines (1-based, first and last) each part occupies in clusterDescription's text, so that
+ * condor_submit's `ERROR: on Line N` can be traced to the worker whose part it is.
+ */
+export function partLineRanges(parts: readonly string[]): Array<{ first: number; last: number }> {
+  const ranges: Array<{ first: number; last: number }> = [];
+  let line = 3; // the header comment and a blank line come first
+  for (const part of parts) {
+    const pieces = part.split('\n').length;
+    ranges.push({ first: line, last: line + pieces - (part.endsWith('\n') ? 2 : 1) });
+    line += pieces; // parts are joined with a newline
+  }
+  return ranges;
 }
 
 /** The output, error and log paths a worker's part sets (the last assignment of each wins). */
@@ -114,4 +129,20 @@ export function resolveDeclaredPath(
     v = join(initialdir, v);
   }
   return v;
+}
+
+/**
+ * A pattern for the paths a declared path can become: `$(…)` macros (e.g. $(Cluster)) match one
+ * path component's worth of text; relative paths are taken against `base` (the job's initialdir,
+ * else condor_submit's directory). Undefined when it cannot be told.
+ */
+export function declaredPathPattern(value: string | undefined, base: string | undefined): RegExp | undefined {
+  if (value === undefined || value === '') return undefined;
+  let v = value.replace(/\$\(DOLLAR\)/g, '$');
+  if (!isAbsolute(v)) {
+    if (!base || !isAbsolute(base) || base.includes('$(')) return undefined;
+    v = join(base, v);
+  }
+  const parts = v.split(/\$\([^)]*\)/).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[^/]*')}$`);
 }

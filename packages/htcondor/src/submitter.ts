@@ -3,8 +3,13 @@
 // -single-cluster` of one description: per worker its rendered template and a block with
 // +harvesterID, +harvesterWorkerID, batch_name and `queue 1`, so the cluster's procs 0..N-1 are
 // the workers in order. Before condor_submit runs, each access point gets the worker's record and
-// its own part (the record is what adoption after a crash and sweepWorker rely on).
-import { join } from 'node:path';
+// its own part (the record is what adoption after a crash and sweepWorker rely on), and the
+// hour's log directory `<logDir>/<logSubdir>` exists (as Harvester makes it).
+// condor_submit's answer: the -terse range → success; an error that names a line (or an
+// initialdir, or a log file) of one worker's part → that worker fatal, the others retried; the
+// cluster committed but not spooled (-terse range and an error) → its jobs removed, retried.
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, join, normalize } from 'node:path';
 import {
   type CallOptions,
   defineSubmitter,
@@ -24,8 +29,9 @@ import {
   parseSubmitTerse,
   SCHEDD_UNREACHABLE,
   SUBMIT_PERMANENT,
+  submitErrorSite,
 } from './commands.js';
-import { findByBatchNames } from './lookup.js';
+import { DEFAULT_HISTORY_SLACK_SECONDS, findByBatchNames } from './lookup.js';
 import {
   type CondorSubmitterOptions,
   condorSubmitterOptions,
@@ -33,6 +39,7 @@ import {
   IGNORED_SUBMITTER_OPTIONS,
   ignoredOptionsIn,
 } from './options.js';
+import { removeJobs } from './removal.js';
 import { CondorTools, type ToolResult } from './runner.js';
 import {
   formatSubmissionHost,
@@ -45,19 +52,22 @@ import {
 import {
   clusterDescription,
   type DeclaredPaths,
+  declaredPathPattern,
   declaredPaths,
+  partLineRanges,
   resolveDeclaredPath,
-  submitValueProblem,
   workerPart,
 } from './submit-description.js';
 import {
   DEFAULT_TEMPLATE_PATH,
   loadTemplate,
+  logSubdirOf,
   logUrlOf,
   type ParsedTemplate,
   RenderError,
   renderTemplate,
   resolveProgram,
+  SAFE_WORD,
   unsafePathProblem,
   withoutQueue,
   workerPlaceholders,
@@ -110,7 +120,7 @@ export class HTCondorSubmitterInstance {
       groups.set(key, [...(groups.get(key) ?? []), prepared]);
     });
     await mapLimit([...groups.values()], this.options.nProcesses, async (members) => {
-      const results = await this.submitGroup(members, call);
+      const results = await this.submitGroup(members, now, call);
       members.forEach((p, i) => {
         outcomes[p.index] = results[i] as Outcome;
       });
@@ -128,8 +138,13 @@ export class HTCondorSubmitterInstance {
         `the access point ${JSON.stringify(accessPoint)} cannot be used with HTCondor: it ${problem}`,
       );
     }
-    const nameProblem = submitValueProblem(worker.batchName) ?? submitValueProblem(this.ctx.harvesterId);
-    if (nameProblem) return fatal(`the batch name ${JSON.stringify(worker.batchName)} ${nameProblem}`);
+    // condor_submit trims batch_name and strips its quotes: only a safe word comes back as
+    // JobBatchName unchanged (what adoption looks the job up by).
+    if (!SAFE_WORD.test(worker.batchName) || worker.batchName === '') {
+      return fatal(
+        `the batch name ${JSON.stringify(worker.batchName)} cannot be used with HTCondor: letters, digits and _./:@+=,- only`,
+      );
+    }
     const target = pickTarget(this.targets, worker.workerID);
     const submissionHost = formatSubmissionHost(target);
     let part: string;
@@ -163,29 +178,54 @@ export class HTCondorSubmitterInstance {
   }
 
   /** One condor_submit for the workers of one schedd; one Outcome per member, in order. */
-  private async submitGroup(members: Prepared[], call?: CallOptions): Promise<Outcome[]> {
+  private async submitGroup(members: Prepared[], now: Date, call?: CallOptions): Promise<Outcome[]> {
     const first = members[0] as Prepared;
-    const clusterFile = join(first.accessPoint, CONDOR_FILE_NAMES.clusterFile);
     const outcomes = new Array<Outcome | undefined>(members.length);
-    // Records and parts first: a worker whose access point cannot be written is not submitted.
-    await mapLimit(members, 16, async (p, i) => {
-      p.record.submitFile = clusterFile;
+    // The hour's log directory, as Harvester makes it (not when spooling to a named schedd: the
+    // logs are then on the schedd's side).
+    if (this.options.logDir !== undefined && !(this.options.useSpool && first.target.schedd)) {
+      const dir = join(this.options.logDir, logSubdirOf(now));
       try {
-        await writeWorkerRecord(p.accessPoint, p.record);
+        await mkdir(dir, { recursive: true });
+      } catch (err) {
+        return members.map(() => retryLater(`cannot create the log directory ${dir}: ${errorText(err)}`));
+      }
+    }
+    // Parts and records first: a worker whose access point cannot be written is not submitted.
+    await mapLimit(members, 16, async (p, i) => {
+      try {
         await writeAtomic(join(p.accessPoint, CONDOR_FILE_NAMES.submitFile), p.part);
       } catch (err) {
         outcomes[i] = retryLater(`cannot write the worker's files into ${p.accessPoint}: ${errorText(err)}`);
       }
     });
-    const ready = members.filter((_, i) => outcomes[i] === undefined);
-    if (ready.length === 0) return outcomes as Outcome[];
+    // Each record names the cluster file where it is really written: the first access point
+    // that took its files (again if that one then fails to take its record).
+    let ready = members.filter((_, i) => outcomes[i] === undefined);
+    for (;;) {
+      if (ready.length === 0) return outcomes as Outcome[];
+      const clusterFile = join((ready[0] as Prepared).accessPoint, CONDOR_FILE_NAMES.clusterFile);
+      let lost = false;
+      await mapLimit(ready, 16, async (p) => {
+        if (p.record.submitFile === clusterFile) return;
+        p.record.submitFile = clusterFile;
+        try {
+          await writeWorkerRecord(p.accessPoint, p.record);
+        } catch (err) {
+          outcomes[members.indexOf(p)] = retryLater(
+            `cannot write the worker's files into ${p.accessPoint}: ${errorText(err)}`,
+          );
+          lost = true;
+        }
+      });
+      if (!lost) break;
+      ready = ready.filter((p) => outcomes[members.indexOf(p)] === undefined);
+    }
     const header = `harvester-ts: ${ready.length} worker(s) of ${this.ctx.queueName ?? 'a queue'} for ${first.submissionHost} (generated)`;
-    const text = clusterDescription(
-      ready.map((p) => p.part),
-      header,
-    );
+    const parts = ready.map((p) => p.part);
+    const text = clusterDescription(parts, header);
     const readyFirst = ready[0] as Prepared;
-    const file = join(readyFirst.accessPoint, CONDOR_FILE_NAMES.clusterFile);
+    const file = readyFirst.record.submitFile;
     try {
       await writeAtomic(file, text);
     } catch (err) {
@@ -199,7 +239,7 @@ export class HTCondorSubmitterInstance {
       call?.signal,
       readyFirst.accessPoint,
     );
-    const assigned = await this.read(result, ready, call);
+    const assigned = await this.read(result, ready, partLineRanges(parts), call);
     ready.forEach((p, i) => {
       outcomes[members.indexOf(p)] = assigned[i] as Outcome;
     });
@@ -207,7 +247,12 @@ export class HTCondorSubmitterInstance {
   }
 
   /** The outcome per worker from what condor_submit did; an unclear answer is looked up by name. */
-  private async read(result: ToolResult, ready: Prepared[], call?: CallOptions): Promise<Outcome[]> {
+  private async read(
+    result: ToolResult,
+    ready: Prepared[],
+    lines: Array<{ first: number; last: number }>,
+    call?: CallOptions,
+  ): Promise<Outcome[]> {
     if (result.code === 0) {
       const ids = parseSubmitTerse(result.stdout);
       if (ids && ids.length === ready.length) {
@@ -230,20 +275,132 @@ export class HTCondorSubmitterInstance {
     if (result.timedOut || (result.signal !== null && result.error === undefined)) {
       return this.findSubmitted(ready, diag, call);
     }
+    // -terse prints the range once the cluster is committed: an error after it (spooling the
+    // input failed) leaves jobs in the queue that no worker would know.
+    const committed = result.error === undefined ? parseSubmitTerse(result.stdout) : undefined;
+    if (committed && committed.length > 0) return this.committedButFailed(ready, committed, diag, call);
     const text = `${result.stderr}\n${result.stdout}`;
     const permanent =
       result.error === undefined && !SCHEDD_UNREACHABLE.test(text) && SUBMIT_PERMANENT.test(text);
-    return ready.map(() => (permanent ? fatal(diag) : retryLater(diag)));
+    if (!permanent) return ready.map(() => retryLater(diag));
+    // Nothing was queued (condor_submit commits all or nothing). The worker whose part the error
+    // names is fatal; the others were fine (or not read yet) and go again without it.
+    const culprits = this.culprits(result.stderr, ready, lines);
+    if (culprits.size === 0) return ready.map(() => fatal(diag));
+    return ready.map((_, i) =>
+      culprits.has(i)
+        ? fatal(diag)
+        : retryLater(
+            `condor_submit refused the part of another worker of the same cluster (${[...culprits].map((c) => (ready[c] as Prepared).worker.workerID).join(', ')}); submitted again without it: ${diag}`,
+          ),
+    );
+  }
+
+  /** The workers (indices into ready) whose part condor_submit's error names. */
+  private culprits(
+    stderr: string,
+    ready: Prepared[],
+    lines: Array<{ first: number; last: number }>,
+  ): Set<number> {
+    const site = submitErrorSite(stderr);
+    const found = new Set<number>();
+    if (site.line !== undefined) {
+      const at = lines.findIndex(
+        (r) => site.line !== undefined && r.first <= site.line && site.line <= r.last,
+      );
+      if (at >= 0) found.add(at);
+    }
+    const cwd = (ready[0] as Prepared).accessPoint;
+    const iwdOf = (p: Prepared) => {
+      const d = p.paths.initialdir;
+      if (d === undefined || d === '') return cwd;
+      return isAbsolute(d) ? d : join(cwd, d);
+    };
+    if (site.directory !== undefined) {
+      const dir = normalize(site.directory);
+      ready.forEach((p, i) => {
+        if (declaredPathPattern(iwdOf(p), cwd)?.test(dir)) found.add(i);
+      });
+    }
+    if (site.logFile !== undefined) {
+      const log = normalize(site.logFile);
+      ready.forEach((p, i) => {
+        if (declaredPathPattern(p.paths.log, iwdOf(p))?.test(log)) found.add(i);
+      });
+    }
+    return found;
+  }
+
+  /**
+   * condor_submit committed the cluster (it printed the -terse range) and then failed (spooling
+   * the input files): the jobs exist, held, with no worker knowing them. They are removed and the
+   * workers submitted again later; a job whose removal fails is given to its worker instead (the
+   * monitor removes it once it has been held for heldTimeout), so none is left behind unknown.
+   */
+  private async committedButFailed(
+    ready: Prepared[],
+    ids: CondorJobId[],
+    diag: string,
+    call?: CallOptions,
+  ): Promise<Outcome[]> {
+    const target = (ready[0] as Prepared).target;
+    const names = ids.map(formatCondorJobId);
+    this.log.warn(
+      { schedd: (ready[0] as Prepared).submissionHost, jobs: names, diag },
+      'condor_submit failed after committing the cluster; removing its jobs',
+    );
+    const removal = await removeJobs(
+      this.tools,
+      target,
+      names,
+      'harvester-ts: condor_submit failed after committing the cluster',
+      call?.signal,
+    );
+    const matches = ids.length === ready.length;
+    return Promise.all(
+      ready.map(async (p, i) => {
+        const id = matches ? (ids[i] as CondorJobId) : undefined;
+        const name = id === undefined ? undefined : formatCondorJobId(id);
+        const removed =
+          removal.ok &&
+          (name === undefined
+            ? names.every((n) => removal.perJob.get(n)?.kind === 'done')
+            : removal.perJob.get(name)?.kind === 'done');
+        if (removed) {
+          return retryLater(
+            `${diag}; the job(s) it had committed (${names.join(' ')}) were removed; submitted again later`,
+          );
+        }
+        const why = removal.ok
+          ? name === undefined
+            ? 'not every job was removed'
+            : (removal.perJob.get(name)?.text ?? 'no answer')
+          : removal.diag;
+        if (id === undefined) {
+          return retryLater(
+            `${diag}; its ${ids.length} committed job(s) do not pair with ${ready.length} worker(s) and condor_rm did not remove them all (${why})`,
+          );
+        }
+        await this.accept(p, id);
+        return success(
+          undefined,
+          `${diag}; its job ${name} could not be removed (${why}): the worker keeps it (held until heldTimeout)`,
+        );
+      }),
+    );
   }
 
   /** After an unclear condor_submit: the jobs found under the workers' batch names; else retry. */
   private async findSubmitted(ready: Prepared[], why: string, call?: CallOptions): Promise<Outcome[]> {
     const target = (ready[0] as Prepared).target;
+    // The records were written just before condor_submit ran: no job of theirs completed earlier.
+    const written = Math.min(...ready.map((p) => Date.parse(p.record.writtenAt)));
     const lookup = await findByBatchNames(
       this.tools,
       target,
       ready.map((p) => p.worker.batchName),
       call?.signal,
+      Number.isFinite(written) ? Math.floor(written / 1000) - DEFAULT_HISTORY_SLACK_SECONDS : undefined,
     );
     if (!lookup.ok)
       return ready.map(() => retryLater(`${why}; looking the jobs up by name failed too: ${lookup.diag}`));
@@ -298,6 +455,13 @@ export const HTCondorSubmitter = defineSubmitter({
   description: 'Submits workers to HTCondor with condor_submit (one cluster per schedd and cycle).',
   options: condorSubmitterOptions,
   async create(options, ctx) {
+    // The harvester id is in every job (+harvesterID, batch_name): condor_submit trims values and
+    // strips batch_name's quotes, so anything but a safe word could come back as another name.
+    if (ctx.harvesterId === '' || !SAFE_WORD.test(ctx.harvesterId)) {
+      throw new Error(
+        `harvester id ${JSON.stringify(ctx.harvesterId)} cannot be used with HTCondor: letters, digits and _./:@+=,- only (it names every job: +harvesterID, batch_name)`,
+      );
+    }
     const template = await loadTemplate(options.templateFile ?? DEFAULT_TEMPLATE_PATH, options);
     let program: string | undefined;
     if (options.executable) {

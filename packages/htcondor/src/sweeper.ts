@@ -1,4 +1,6 @@
-// Kills HTCondor jobs with one condor_rm per schedd for all of them, and removes access points,
+// Kills HTCondor jobs with one condor_q and one condor_rm per schedd for all of them (condor_rm
+// only for the jobs whose harvesterID and harvesterWorkerID show they are the worker's: a schedd
+// whose queue was reset may hold another's job under the same id), and removes access points,
 // only real directories holding this worker's record (and, with checkJobBeforeSweep, only once
 // its job has left the queue: a job still there is removed first).
 import { lstat, rm } from 'node:fs/promises';
@@ -13,7 +15,7 @@ import {
   success,
   type WorkSpec,
 } from '@harvester-ts/core';
-import { parseCondorJobId } from './commands.js';
+import { type CondorJobAd, type CondorJobId, jobOwnership, parseCondorJobId } from './commands.js';
 import { queryQueue } from './lookup.js';
 import {
   type CondorSweeperOptions,
@@ -27,9 +29,13 @@ import { CondorTools } from './runner.js';
 import { parseSubmissionHost, type ScheddTarget, targetKey } from './schedds.js';
 import { CONDOR_FILE_NAMES, readWorkerRecord } from './worker-record.js';
 
+/** What the sweeper asks condor_q about a job before removing it. */
+const OWNER_ATTRIBUTES = ['ClusterId', 'ProcId', 'JobStatus', 'harvesterID', 'harvesterWorkerID'];
+
 export class HTCondorSweeperInstance {
   private readonly log: PluginContext['logger'];
   private readonly tools: CondorTools;
+  private readonly harvesterId: string;
 
   constructor(
     private readonly options: CondorSweeperOptions,
@@ -37,16 +43,22 @@ export class HTCondorSweeperInstance {
   ) {
     this.log = ctx.logger.child({ plugin: 'HTCondorSweeper' });
     this.tools = new CondorTools(options, ctx.signal);
+    this.harvesterId = ctx.harvesterId;
   }
 
   /**
-   * One `condor_rm C.P …` per schedd for every worker with a batchID. Removed, already being
-   * removed and not found (gone, over) are successes; another user's job is fatal (retrying does
-   * not help); a schedd that does not answer is a retry for its workers.
+   * Per schedd, one `condor_q` for the workers' jobs, then one `condor_rm C.P …` for those that
+   * are in the queue and show they are the worker's (harvesterID and harvesterWorkerID). Not in
+   * the queue (gone, over), removed, already being removed and another's job under the same id
+   * (left alone) are successes; a job of this worker that another user owns is fatal (retrying
+   * does not help); a schedd that does not answer is a retry for its workers.
    */
   async killWorkers(workers: WorkSpec[], call?: CallOptions): Promise<Outcome[]> {
     const outcomes = new Array<Outcome>(workers.length);
-    const groups = new Map<string, { target: ScheddTarget; members: Array<{ i: number; id: string }> }>();
+    const groups = new Map<
+      string,
+      { target: ScheddTarget; members: Array<{ i: number; id: string; job: CondorJobId; workerID: number }> }
+    >();
     workers.forEach((worker, i) => {
       const id = parseCondorJobId(worker.batchID);
       if (id === undefined) {
@@ -59,18 +71,46 @@ export class HTCondorSweeperInstance {
       const target = parseSubmissionHost(worker.submissionHost);
       const key = targetKey(target);
       const group = groups.get(key) ?? { target, members: [] };
-      group.members.push({ i, id: `${id.cluster}.${id.proc}` });
+      group.members.push({ i, id: `${id.cluster}.${id.proc}`, job: id, workerID: worker.workerID });
       groups.set(key, group);
     });
     for (const { target, members } of groups.values()) {
+      const q = await queryQueue(
+        this.tools,
+        target,
+        members.map((m) => m.job),
+        OWNER_ATTRIBUTES,
+        call?.signal,
+      );
+      if (!q.ok) {
+        for (const m of members) outcomes[m.i] = retryLater(q.diag);
+        continue;
+      }
+      const ads = new Map<string, CondorJobAd>(q.ads.map((a) => [`${a.ClusterId}.${a.ProcId}`, a]));
+      const toRemove = members.filter((m) => {
+        const ad = ads.get(m.id);
+        if (ad === undefined) {
+          outcomes[m.i] = success(undefined, `HTCondor job ${m.id} is not in the queue`);
+          return false;
+        }
+        if (jobOwnership(ad, m.workerID, this.harvesterId) !== 'mine') {
+          outcomes[m.i] = success(
+            undefined,
+            `HTCondor job ${m.id} in the queue of ${targetKey(target)} is not this worker's (harvesterID ${JSON.stringify(ad.harvesterID ?? null)}, harvesterWorkerID ${JSON.stringify(ad.harvesterWorkerID ?? null)}): left alone`,
+          );
+          return false;
+        }
+        return true;
+      });
+      if (toRemove.length === 0) continue;
       const removal = await removeJobs(
         this.tools,
         target,
-        members.map((m) => m.id),
+        toRemove.map((m) => m.id),
         undefined,
         call?.signal,
       );
-      for (const m of members) {
+      for (const m of toRemove) {
         if (!removal.ok) {
           outcomes[m.i] = retryLater(removal.diag);
           continue;
@@ -118,11 +158,13 @@ export class HTCondorSweeperInstance {
     const id = parseCondorJobId(worker.batchID);
     if (this.options.checkJobBeforeSweep && id !== undefined) {
       const target = parseSubmissionHost(worker.submissionHost ?? record.submissionHost);
-      const q = await queryQueue(this.tools, target, [id], ['JobStatus'], call?.signal);
+      const q = await queryQueue(this.tools, target, [id], OWNER_ATTRIBUTES, call?.signal);
       if (!q.ok) return retryLater(q.diag);
-      if (q.ads.length > 0) {
+      // Another's job under the same id (a reset queue) is not this worker's: the worker's is gone.
+      const ads = q.ads.filter((a) => jobOwnership(a, worker.workerID, this.harvesterId) === 'mine');
+      if (ads.length > 0) {
         const key = `${id.cluster}.${id.proc}`;
-        if (q.ads.some((a) => a.JobStatus === 3)) {
+        if (ads.some((a) => a.JobStatus === 3)) {
           return retryLater(
             `HTCondor job ${key} is still being removed from the queue of ${targetKey(target)}`,
           );

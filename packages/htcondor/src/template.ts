@@ -2,8 +2,15 @@
 // make_a_jdl). The syntax is Python's str.format as Harvester uses it, made strict:
 //   {name}       a placeholder: name must be known, else the template is refused (never left as is)
 //   {{ and }}    a literal { and }
+//   {name:fmt} {name!r} {name.attr} {name[0]} { name }: Python format fields this package does
+//                not implement: refused when the template is loaded, naming the form
 //   any other brace (a ClassAd list `{1, 2}`) is copied as is; $(Cluster), $(Process) and other
 //   condor_submit macros are left for condor_submit.
+// An empty value is refused where it would stand bare (not inside a quoted string): condor_submit
+// takes an empty value as "not set", and every proc after the first inherits proc 0's value of
+// what it does not set, so `+site = {computingSite}` with an empty site would give this worker's
+// job the first worker's site. Inside quotes (`+site = "{computingSite}"`, `'…'` in arguments)
+// or alone on its line an empty value is harmless.
 // A template describes ONE worker's job: it may end with `queue` or `queue 1`, which the submitter
 // replaces (it adds the worker's identity and its own `queue 1` after each worker's part).
 // Values are checked for the submit language: numbers are decimal integers, paths and words are
@@ -11,7 +18,7 @@
 // `{arguments}` is a complete new-syntax arguments value. A value that is not is an error naming it.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, join, normalize, relative } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { didYouMean, type WorkSpec } from '@harvester-ts/core';
 import type { CondorSubmitterOptions } from './options.js';
@@ -67,7 +74,11 @@ export const PLACEHOLDERS: Readonly<Record<string, PlaceholderSpec>> = {
   ioIntensity: { kind: 'integer', description: 'the worker’s ioIntensity (0 when unset)' },
   gtag: { kind: 'word', description: 'URL of the worker’s stdout under logBaseURL, else "unknown"' },
   logDir: { kind: 'path', needs: 'logDir', description: 'the logDir option' },
-  logSubdir: { kind: 'path', needs: 'logDir', description: '<logDir>/<yy-mm-dd_HH> (UTC)' },
+  logSubdir: {
+    kind: 'word',
+    needs: 'logDir',
+    description: 'yy-mm-dd_HH of the submission (UTC), a directory the submitter creates under logDir',
+  },
   x509UserProxy: { kind: 'path', needs: 'x509UserProxy', description: 'the x509UserProxy option' },
   tokenDir: { kind: 'path', needs: 'tokenDir', description: 'the tokenDir option' },
   tokenFilename: { kind: 'word', needs: 'tokenFilename', description: 'the tokenFilename option' },
@@ -115,7 +126,14 @@ export class RenderError extends Error {
   }
 }
 
-type Segment = { text: string } | { name: string; line: number };
+type Segment =
+  | { text: string }
+  | {
+      name: string;
+      line: number;
+      /** Inside a quoted string on its line (or in a comment, or alone on its line): may be empty. */
+      emptyOk: boolean;
+    };
 
 /** A template read and checked for syntax. */
 export interface ParsedTemplate {
@@ -123,15 +141,48 @@ export interface ParsedTemplate {
   segments: Segment[];
   /** The placeholders used, with the lines (1-based) they are on. */
   used: Map<string, number[]>;
+  /** Python format fields this package does not implement, with where they are. */
+  formProblems: string[];
   text: string;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Python str.format fields other than a plain {name}: what they are called, for the message. */
+const FORMAT_FORMS: Array<[RegExp, string]> = [
+  [/^\s+[A-Za-z_][A-Za-z0-9_]*\s*$|^[A-Za-z_][A-Za-z0-9_]*\s+$/, 'a name with spaces around it'],
+  [/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\])*(?:![A-Za-z])?:/, 'a format spec'],
+  [/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\])*![A-Za-z]?$/, 'a conversion'],
+  [/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\])*\[[^\]]*\]$/, 'an index'],
+  [/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/, 'an attribute'],
+];
+
+/** Submit commands whose value is a quoted list of words: only '…' inside protects a word. */
+const WORD_LIST_COMMANDS = new Set(['arguments', 'args', 'environment', 'env']);
+
+/**
+ * Whether an empty value at offset `at` of `text` is harmless: in a comment, alone on its line,
+ * or inside a quoted string ("…" of a ClassAd string or a command; '…' in arguments/environment).
+ */
+function emptyIsHarmless(text: string, at: number, token: string): boolean {
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  const endNl = text.indexOf('\n', at);
+  const line = text.slice(start, endNl < 0 ? text.length : endNl);
+  if (/^\s*#/.test(line) || line.trim() === token) return true;
+  const before = text.slice(start, at);
+  const eq = before.indexOf('=');
+  const key = (eq < 0 ? '' : before.slice(0, eq)).trim().toLowerCase();
+  const value = eq < 0 ? before : before.slice(eq + 1);
+  const quote = WORD_LIST_COMMANDS.has(key) ? "'" : '"';
+  const count = value.replace(/\\"/g, '').split(quote).length - 1;
+  return count % 2 === 1;
+}
+
 /** Splits a template into text and placeholders (without checking the names). */
 export function parseTemplate(text: string, source = 'template'): ParsedTemplate {
   const segments: Segment[] = [];
   const used = new Map<string, number[]>();
+  const formProblems: string[] = [];
   let buf = '';
   let line = 1;
   let i = 0;
@@ -157,17 +208,23 @@ export function parseTemplate(text: string, source = 'template'): ParsedTemplate
       const name = close < 0 ? '' : text.slice(i + 1, close);
       if (IDENTIFIER.test(name)) {
         flush();
-        segments.push({ name, line });
+        segments.push({ name, line, emptyOk: emptyIsHarmless(text, i, `{${name}}`) });
         used.set(name, [...(used.get(name) ?? []), line]);
         i = close + 1;
         continue;
+      }
+      const form = FORMAT_FORMS.find(([re]) => re.test(name));
+      if (form) {
+        formProblems.push(
+          `line ${line}: {${name}} is a Python format field with ${form[1]}, which is not supported: write a plain {name} placeholder (or {{ and }} for literal braces)`,
+        );
       }
     }
     buf += c;
     i++;
   }
   flush();
-  return { source, segments, used, text };
+  return { source, segments, used, formProblems, text };
 }
 
 /** A `queue` statement line. */
@@ -175,7 +232,7 @@ const QUEUE_LINE = /^\s*queue\b(.*)$/i;
 
 /** Every problem of a parsed template (empty when it is usable). */
 export function templateProblems(parsed: ParsedTemplate, options: Partial<CondorSubmitterOptions>): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...parsed.formProblems];
   const known = Object.keys(PLACEHOLDERS);
   for (const [name, lines] of parsed.used) {
     const spec = PLACEHOLDERS[name];
@@ -244,7 +301,7 @@ export type PlaceholderValue = string | number | readonly string[];
 export type PlaceholderValues = Record<string, PlaceholderValue>;
 
 /** Letters, digits and `_./:@+=,-`: means the same bare, in a ClassAd string and in arguments. */
-const SAFE_WORD = /^[A-Za-z0-9_./:@+=,-]*$/;
+export const SAFE_WORD = /^[A-Za-z0-9_./:@+=,-]*$/;
 
 /** Why a path cannot go into a submit description, or undefined. */
 export function unsafePathProblem(path: string): string | undefined {
@@ -310,7 +367,14 @@ export function renderTemplate(parsed: ParsedTemplate, values: PlaceholderValues
         `placeholder {${seg.name}} has no value${spec.needs ? ` (set the option ${spec.needs})` : ''}`,
       );
     }
-    out += formatValue(seg.name, spec.kind, value);
+    const text = formatValue(seg.name, spec.kind, value);
+    if (text === '' && !seg.emptyOk) {
+      throw new RenderError(
+        seg.name,
+        `placeholder {${seg.name}} on line ${seg.line} of the template is empty where it stands bare: condor_submit takes an empty value as "not set", and this worker's job would get the first worker's value; put it inside quotes, or give the worker a value`,
+      );
+    }
+    out += text;
   }
   return out;
 }
@@ -375,11 +439,13 @@ function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }
 
-/** `<logDir>/<yy-mm-dd_HH>` (UTC), Harvester's per-hour log subdirectory. */
-export function logSubdirOf(logDir: string, now: Date): string {
+/**
+ * Harvester's per-hour log subdirectory name, `yy-mm-dd_HH` of `now` in UTC
+ * (`naive_utcnow().strftime("%y-%m-%d_%H")`): a bare name; the directory is `<logDir>/<name>`.
+ */
+export function logSubdirOf(now: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
-  const hour = `${p(now.getUTCFullYear() % 100)}-${p(now.getUTCMonth() + 1)}-${p(now.getUTCDate())}_${p(now.getUTCHours())}`;
-  return normalize(join(logDir, hour));
+  return `${p(now.getUTCFullYear() % 100)}-${p(now.getUTCMonth() + 1)}-${p(now.getUTCDate())}_${p(now.getUTCHours())}`;
 }
 
 /** The placeholder values of one worker (Harvester's make_a_jdl map, checked on render). */
@@ -434,7 +500,7 @@ export function workerPlaceholders(
   if (options.executableFile) values.executableFile = options.executableFile;
   if (options.logDir) {
     values.logDir = options.logDir;
-    values.logSubdir = logSubdirOf(options.logDir, now);
+    values.logSubdir = logSubdirOf(now);
   }
   if (options.x509UserProxy) values.x509UserProxy = options.x509UserProxy;
   if (options.tokenDir) values.tokenDir = options.tokenDir;

@@ -2,6 +2,7 @@
 import {
   batchNamesConstraint,
   classAdString,
+  clusterDescription,
   condorHistoryArgv,
   condorQArgv,
   condorRmArgv,
@@ -9,6 +10,7 @@ import {
   condorSubmitterOptions,
   formatSubmissionHost,
   jobIdsConstraint,
+  jobOwnership,
   loadTargets,
   parseCondorJobId,
   parseJobActionOutput,
@@ -16,9 +18,11 @@ import {
   parseSubmissionHost,
   parseSubmitNormal,
   parseSubmitTerse,
+  partLineRanges,
   pickTarget,
   SCHEDD_UNREACHABLE,
   SUBMIT_PERMANENT,
+  submitErrorSite,
 } from '../src/index.js';
 
 describe('condor_submit output', () => {
@@ -61,7 +65,10 @@ describe('condor_submit output', () => {
     ['\nERROR: "x.sub" doesn\'t contain any "queue" commands -- no jobs queued\n', true],
     ["\nERROR: No 'executable' parameter was provided\n", true],
     ['ERROR: Parse error in expression: \n\tfoo = (1 +\n', true],
-    ['condor_submit: unknown host -spool\n', true],
+    // A name that does not resolve can be a passing DNS failure: retried.
+    ['condor_submit: unknown host schedd01.example.org\n', false],
+    ['\nERROR: Invalid log file: "/logs/25-01-02_13/grid.7.0.log" (No such file or directory)\n', true],
+    ['\nERROR: No such directory: /data/ap/9\n', true],
     [
       '\nERROR: Failed to connect to local queue manager\nCEDAR:6001:Failed to connect to <127.0.0.1:9618>\n',
       false,
@@ -70,6 +77,34 @@ describe('condor_submit output', () => {
     ['\nERROR: Failed to commit job submission into the queue.\nERROR: something\n', false],
   ])('classifies %j (permanent: %s)', (stderr, permanent) => {
     expect(!SCHEDD_UNREACHABLE.test(stderr) && SUBMIT_PERMANENT.test(stderr)).toBe(permanent);
+  });
+
+  it('where an error points: a line of the file, an initialdir, a log file', () => {
+    expect(
+      submitErrorSite(
+        '\nERROR: on Line 27 of /ap/1/harvester-condor-cluster.sub: invalid queue statement.\n\nERROR: Failed to parse command file (line 27).\n',
+      ),
+    ).toEqual({ line: 27 });
+    expect(submitErrorSite('\nERROR: No such directory: /data/ap/9\n')).toEqual({ directory: '/data/ap/9' });
+    expect(
+      submitErrorSite('\nERROR: Invalid log file: "/logs/x/grid.7.0.log" (No such file or directory)\n'),
+    ).toEqual({ logFile: '/logs/x/grid.7.0.log' });
+    expect(submitErrorSite('\nERROR: Failed to commit job submission into the queue.\n')).toEqual({});
+  });
+
+  it('the lines of each worker’s part in the cluster description', () => {
+    const parts = ['a = 1\nqueue 1\n', 'b = 2\nc = 3\nqueue 1\n', 'd = 4\nqueue 1\n'];
+    const text = clusterDescription(parts, 'header\nwith a newline');
+    const lines = text.split('\n');
+    const ranges = partLineRanges(parts);
+    expect(ranges).toEqual([
+      { first: 3, last: 4 },
+      { first: 6, last: 8 },
+      { first: 10, last: 11 },
+    ]);
+    ranges.forEach((r, i) => {
+      expect(lines.slice(r.first - 1, r.last).join('\n')).toBe((parts[i] as string).trimEnd());
+    });
   });
 });
 
@@ -230,7 +265,7 @@ describe('ids, constraints and argv', () => {
       '-constraint',
       'C',
     ]);
-    expect(condorHistoryArgv({}, 'C', ['JobStatus'], 3)).toEqual([
+    expect(condorHistoryArgv({}, 'C', ['JobStatus'], { match: 3 })).toEqual([
       '-json',
       '-attributes',
       'JobStatus',
@@ -238,6 +273,18 @@ describe('ids, constraints and argv', () => {
       'C',
       '-match',
       '3',
+    ]);
+    // A3: -completedsince takes a time (epoch seconds); the scan ends at CompletionDate <= it.
+    expect(condorHistoryArgv({}, 'C', ['JobStatus'], { match: 2, completedSince: 1_700_000_000.7 })).toEqual([
+      '-json',
+      '-attributes',
+      'JobStatus',
+      '-constraint',
+      'C',
+      '-match',
+      '2',
+      '-completedsince',
+      '1700000000',
     ]);
     expect(condorRmArgv({ pool: 'p' }, ['1.0', '1.1'])).toEqual(['-pool', 'p', '1.0', '1.1']);
   });
@@ -277,5 +324,16 @@ describe('ids, constraints and argv', () => {
       { schedd: 'y', pool: 'py', weight: 1 },
     ]);
     expect(await loadTargets(condorSubmitterOptions.parse({}))).toEqual([{ weight: 1 }]);
+  });
+});
+
+describe('whose job', () => {
+  it('mine only with this harvester’s id and the worker’s id (a number, or a string as Harvester writes it)', () => {
+    expect(jobOwnership({ harvesterID: 'h1', harvesterWorkerID: 7 }, 7, 'h1')).toBe('mine');
+    expect(jobOwnership({ harvesterID: 'h1', harvesterWorkerID: ' 7' }, 7, 'h1')).toBe('mine');
+    expect(jobOwnership({ harvesterID: 'h2', harvesterWorkerID: 7 }, 7, 'h1')).toBe('foreign');
+    expect(jobOwnership({ harvesterID: 'h1', harvesterWorkerID: 8 }, 7, 'h1')).toBe('foreign');
+    expect(jobOwnership({ harvesterWorkerID: 7 }, 7, 'h1')).toBe('unproven');
+    expect(jobOwnership({}, 7, 'h1')).toBe('unproven');
   });
 });

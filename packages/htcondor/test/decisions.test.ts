@@ -1,12 +1,15 @@
 // What the plugins decide from answers the emulator is not made to give (garbage, timeouts, odd
 // per-id results), with scripted command runners. The same paths run on the emulator in
 // htcondor.test.ts.
-import { rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONDOR_FILE_NAMES } from '../src/index.js';
+import { CONDOR_FILE_NAMES, condorMonitorOptions, HTCondorMonitorInstance } from '../src/index.js';
 import {
   bareWorker,
+  ctxFor,
   EXECUTABLE,
+  HID,
   makeMonitor,
   makeRoot,
   makeSubmitter,
@@ -98,7 +101,14 @@ describe('HTCondorMonitor', () => {
     expect(results[1]).toMatchObject({ kind: 'retry' });
     // One condor_q and one condor_history for both.
     expect(calls.map((c) => c.command)).toEqual(['condor_q', 'condor_history']);
-    const after = await makeMonitor({ commandRunner: runner, unknownGraceSeconds: 0 });
+    // Harvester's default (cancelUnknown False): retried, whatever the grace.
+    const byDefault = await makeMonitor({ commandRunner: runner, unknownGraceSeconds: 0 });
+    expect((await byDefault.checkWorkers([plain]))[0]).toMatchObject({ kind: 'retry' });
+    const after = await makeMonitor({
+      commandRunner: runner,
+      unknownGraceSeconds: 0,
+      unknownJobStatus: 'failed',
+    });
     expect((await after.checkWorkers([plain]))[0]).toMatchObject({ kind: 'status', status: 'failed' });
     const cancel = await makeMonitor({ commandRunner: runner, unknownGraceSeconds: 0, cancelUnknown: true });
     expect((await cancel.checkWorkers([plain]))[0]).toMatchObject({ kind: 'status', status: 'cancelled' });
@@ -106,30 +116,122 @@ describe('HTCondorMonitor', () => {
     expect((await never.checkWorkers([plain]))[0]).toMatchObject({ kind: 'retry' });
   });
 
-  it('workers older than useCondorHistoryMaxAge are not looked up in the history', async () => {
-    const { runner, calls } = scriptedRunner({ condor_q: () => ({ stdout: '' }) });
+  it('a long job that ended is found in the history, however long ago it started (bounded by -match and -completedsince)', async () => {
+    const started = Date.now() - 3 * 3600 * 1000;
+    const { runner, calls } = scriptedRunner({
+      condor_q: () => ({ stdout: '' }),
+      condor_history: () => ({ stdout: json([ad('8.0', { JobStatus: 4, ExitCode: 0, LastJobStatus: 2 })]) }),
+    });
     const monitor = await makeMonitor({
       commandRunner: runner,
-      useCondorHistoryMaxAge: 60,
-      unknownGraceSeconds: 7200,
+      unknownJobStatus: 'failed',
+      unknownGraceSeconds: 0,
     });
-    const old = await bareWorker(root, { batchID: '8.0', submitTime: new Date(Date.now() - 3_600_000) });
+    const old = await bareWorker(root, {
+      batchID: '8.0',
+      submitTime: new Date(started - 60_000),
+      startTime: new Date(started),
+    });
+    expect((await monitor.checkWorkers([old]))[0]).toEqual({ kind: 'status', status: 'finished' });
+    expect(old).toMatchObject({ nativeStatus: 'completed', nativeExitCode: 0 });
+    expect(calls.map((c) => c.command)).toEqual(['condor_q', 'condor_history']);
+    const since = Math.floor((started - 60_000) / 1000) - 3600;
+    expect(calls[1]!.args).toEqual(
+      expect.arrayContaining([
+        '-match',
+        '1',
+        '-completedsince',
+        String(since),
+        '-constraint',
+        '(ClusterId == 8 && ProcId == 0)',
+      ]),
+    );
+  });
+
+  it('the unknown grace counts from the first time the job was missed, not from its submission', async () => {
+    const { runner } = scriptedRunner({
+      condor_q: () => ({ stdout: '' }),
+      condor_history: () => ({ stdout: '[\n]\n' }),
+    });
+    let now = Date.now();
+    const monitor = new HTCondorMonitorInstance(
+      condorMonitorOptions.parse({
+        commandRunner: runner,
+        unknownJobStatus: 'failed',
+        unknownGraceSeconds: 600,
+      }),
+      ctxFor(),
+      () => now,
+    );
+    const old = await bareWorker(root, { batchID: '18.0', submitTime: new Date(now - 5 * 3600 * 1000) });
+    expect((await monitor.checkWorkers([old]))[0]).toMatchObject({
+      kind: 'retry',
+      diag: expect.stringContaining('missed for 0 s'),
+    });
+    now += 599_000;
     expect((await monitor.checkWorkers([old]))[0]).toMatchObject({ kind: 'retry' });
-    expect(calls.map((c) => c.command)).toEqual(['condor_q']);
+    now += 1_000;
+    expect((await monitor.checkWorkers([old]))[0]).toMatchObject({
+      kind: 'status',
+      status: 'failed',
+      diag: expect.stringContaining('missed for 600 s'),
+    });
+    expect(old.nativeStatus).toBe('unknown');
+    // Found again in between: the grace starts over.
+    const back = await bareWorker(root, { batchID: '18.1' });
+    let inQueue = true;
+    const flapping = scriptedRunner({
+      condor_q: () => ({ stdout: inQueue ? json([ad('18.1', { JobStatus: 2 })]) : '' }),
+      condor_history: () => ({ stdout: '[\n]\n' }),
+    });
+    const m2 = new HTCondorMonitorInstance(
+      condorMonitorOptions.parse({
+        commandRunner: flapping.runner,
+        unknownJobStatus: 'failed',
+        unknownGraceSeconds: 600,
+      }),
+      ctxFor(),
+      () => now,
+    );
+    inQueue = false;
+    await m2.checkWorkers([back]);
+    now += 500_000;
+    inQueue = true;
+    expect((await m2.checkWorkers([back]))[0]).toEqual({ kind: 'status', status: 'running' });
+    inQueue = false;
+    now += 500_000;
+    expect((await m2.checkWorkers([back]))[0]).toMatchObject({ kind: 'retry' });
+  });
+
+  it('an exit file of the wrapper is authoritative for a job in neither queue nor history', async () => {
+    const { runner } = scriptedRunner({
+      condor_q: () => ({ stdout: '' }),
+      condor_history: () => ({ stdout: '[\n]\n' }),
+    });
+    const monitor = await makeMonitor({ commandRunner: runner });
+    const done = await bareWorker(root, { batchID: '19.0' });
+    await writeFile(join(done.accessPoint!, CONDOR_FILE_NAMES.exitCode), '0\n');
+    expect((await monitor.checkWorkers([done]))[0]).toMatchObject({ kind: 'status', status: 'finished' });
   });
 
   it('a held job whose removal fails is not cancelled (retried); a malformed batchID is failed unasked', async () => {
+    const held = await bareWorker(root, { batchID: '9.0' });
     const { runner, calls } = scriptedRunner({
       condor_q: () => ({
-        stdout: json([ad('9.0', { JobStatus: 5, HoldReason: 'Job not found', EnteredCurrentStatus: 1 })]),
+        stdout: json([
+          ad('9.0', {
+            JobStatus: 5,
+            HoldReason: 'Job not found',
+            EnteredCurrentStatus: 1,
+            harvesterID: HID,
+            harvesterWorkerID: held.workerID,
+          }),
+        ]),
       }),
       condor_rm: () => ({ code: 1, stderr: 'condor_rm: CEDAR:6001:Failed to connect to <1.2.3.4:9618>\n' }),
     });
     const monitor = await makeMonitor({ commandRunner: runner });
-    const results = await monitor.checkWorkers([
-      await bareWorker(root, { batchID: '9.0' }),
-      await bareWorker(root, { batchID: '9_1' }),
-    ]);
+    const results = await monitor.checkWorkers([held, await bareWorker(root, { batchID: '9_1' })]);
     expect(results[0]).toMatchObject({ kind: 'retry', diag: expect.stringContaining('condor_rm failed') });
     expect(results[1]).toMatchObject({
       kind: 'status',
@@ -137,6 +239,39 @@ describe('HTCondorMonitor', () => {
       diag: expect.stringContaining('not an HTCondor batchID'),
     });
     expect(calls.map((c) => c.command)).toEqual(['condor_q', 'condor_rm']);
+  });
+
+  it('a job held for good is removed only when its harvesterID and harvesterWorkerID show it is the worker’s', async () => {
+    const w = await bareWorker(root, { batchID: '10.0' });
+    const { runner, calls } = scriptedRunner({
+      // A reset queue: another job under the same id, without this harvester's attributes.
+      condor_q: () => ({ stdout: json([ad('10.0', { JobStatus: 5, HoldReason: 'Job not found' })]) }),
+    });
+    const monitor = await makeMonitor({ commandRunner: runner });
+    expect((await monitor.checkWorkers([w]))[0]).toMatchObject({
+      kind: 'retry',
+      diag: expect.stringContaining('not removed: its harvesterID/harvesterWorkerID do not show'),
+    });
+    expect(calls.map((c) => c.command)).toEqual(['condor_q']);
+    // Another harvester's job under the same id is not this worker's at all.
+    const other = scriptedRunner({
+      condor_q: () => ({
+        stdout: json([
+          ad('10.0', {
+            JobStatus: 4,
+            ExitCode: 0,
+            harvesterID: 'someone-else',
+            harvesterWorkerID: w.workerID,
+          }),
+        ]),
+      }),
+      condor_history: () => ({ stdout: '[\n]\n' }),
+    });
+    const m2 = await makeMonitor({ commandRunner: other.runner });
+    expect((await m2.checkWorkers([w]))[0]).toMatchObject({
+      kind: 'retry',
+      diag: expect.stringContaining('is not known to condor_q and condor_history'),
+    });
   });
 });
 
@@ -190,9 +325,155 @@ describe('HTCondorSubmitter', () => {
   });
 });
 
+describe('HTCondorSubmitter: what condor_submit refused or half did', () => {
+  it('the cluster committed, then spooling failed: its jobs are removed and the workers retried', async () => {
+    const workers = [await workerWithPayload(root, 'true'), await workerWithPayload(root, 'true')];
+    const { runner, calls } = scriptedRunner({
+      condor_submit: () => ({
+        code: 1,
+        stdout: '30.0 - 30.1\n',
+        stderr: '\nCEDAR:6004:Failed to read end of message\nERROR: Failed to spool job files.\n',
+      }),
+      condor_rm: () => ({ stdout: 'Job 30.0 marked for removal\nJob 30.1 marked for removal\n' }),
+    });
+    const submitter = await makeSubmitter({
+      executable: EXECUTABLE,
+      commandRunner: runner,
+      useSpool: true,
+      condorSchedd: 's1',
+    });
+    const outcomes = await submitter.submitWorkers(workers);
+    for (const o of outcomes) {
+      expect(o).toMatchObject({ kind: 'retry', diag: expect.stringContaining('Failed to spool job files') });
+      expect(o.kind !== 'success' && o.diag).toContain('(30.0 30.1) were removed');
+    }
+    expect(workers.map((w) => w.batchID)).toEqual([null, null]);
+    expect(calls.map((c) => c.command)).toEqual(['condor_submit', 'condor_rm']);
+    expect(calls[1]!.args).toEqual([
+      '-name',
+      's1',
+      '-reason',
+      'harvester-ts: condor_submit failed after committing the cluster',
+      '30.0',
+      '30.1',
+    ]);
+  });
+
+  it('… and when the committed jobs cannot be removed, the workers keep them (never orphans)', async () => {
+    const workers = [await workerWithPayload(root, 'true'), await workerWithPayload(root, 'true')];
+    const { runner } = scriptedRunner({
+      condor_submit: () => ({
+        code: 1,
+        stdout: '31.0 - 31.1\n',
+        stderr: '\nERROR: Failed to spool job files.\n',
+      }),
+      condor_rm: () => ({ code: 1, stderr: 'condor_rm: CEDAR:6001:Failed to connect to <1.2.3.4:9618>\n' }),
+    });
+    const submitter = await makeSubmitter({ executable: EXECUTABLE, commandRunner: runner, useSpool: true });
+    const outcomes = await submitter.submitWorkers(workers);
+    expect(outcomes.map((o) => o.kind)).toEqual(['success', 'success']);
+    expect(outcomes[0]).toMatchObject({ diag: expect.stringContaining('the worker keeps it') });
+    expect(workers.map((w) => w.batchID)).toEqual(['31.0', '31.1']);
+  });
+
+  it('an error on a line of one worker’s part: that worker is fatal, the others are retried', async () => {
+    const workers = [
+      await workerWithPayload(root, 'true'),
+      await workerWithPayload(root, 'true'),
+      await workerWithPayload(root, 'true'),
+    ];
+    const { runner } = scriptedRunner({
+      condor_submit: async (args) => {
+        // The line of the second worker's identity block, as condor_submit would name it.
+        const file = args[args.length - 1] as string;
+        const lines = (await readFile(file, 'utf8')).split('\n');
+        const n = lines.indexOf(`+harvesterWorkerID = ${workers[1]!.workerID}`) + 1;
+        return {
+          code: 1,
+          stderr: `\nERROR: on Line ${n} of ${file}: Illegal Identifier: x y\n\nERROR: Failed to parse command file (line ${n}).\n`,
+        };
+      },
+    });
+    const submitter = await makeSubmitter({ executable: EXECUTABLE, commandRunner: runner });
+    const outcomes = await submitter.submitWorkers(workers);
+    expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'fatal', 'retry']);
+    expect(outcomes[0]).toMatchObject({
+      diag: expect.stringContaining(
+        `refused the part of another worker of the same cluster (${workers[1]!.workerID})`,
+      ),
+    });
+    expect(outcomes[1]).toMatchObject({ diag: expect.stringContaining('Illegal Identifier') });
+  });
+
+  it('a worker whose value would stand empty and bare in its part is fatal alone (it would inherit proc 0’s)', async () => {
+    const template = join(root, `bare-${Date.now()}.sub`);
+    await writeFile(
+      template,
+      'executable = {executable}\narguments = {arguments}\n+jobType = {jobType}\nqueue 1\n',
+    );
+    const { runner, calls } = scriptedRunner({ condor_submit: () => ({ stdout: '60.0 - 60.0\n' }) });
+    const submitter = await makeSubmitter({
+      executable: EXECUTABLE,
+      commandRunner: runner,
+      templateFile: template,
+    });
+    const typed = await workerWithPayload(root, 'true');
+    typed.jobType = 'managed';
+    const untyped = await workerWithPayload(root, 'true');
+    const outcomes = await submitter.submitWorkers([typed, untyped]);
+    expect(outcomes[0]).toEqual({ kind: 'success', value: undefined });
+    expect(outcomes[1]).toMatchObject({
+      kind: 'fatal',
+      diag: expect.stringContaining(
+        'placeholder {jobType} on line 3 of the template is empty where it stands bare',
+      ),
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('each record names the cluster file where it was really written (the first worker that took its files)', async () => {
+    const notADir = join(root, `plain-file-${Date.now()}`);
+    await writeFile(notADir, 'x');
+    const broken = await bareWorker(root, { accessPoint: notADir });
+    const a = await workerWithPayload(root, 'true');
+    const b = await workerWithPayload(root, 'true');
+    const { runner, calls } = scriptedRunner({ condor_submit: () => ({ stdout: '50.0 - 50.1\n' }) });
+    const submitter = await makeSubmitter({ executable: EXECUTABLE, commandRunner: runner });
+    const outcomes = await submitter.submitWorkers([broken, a, b]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'success', 'success']);
+    const clusterFile = join(a.accessPoint!, CONDOR_FILE_NAMES.clusterFile);
+    expect(calls[0]!.args[calls[0]!.args.length - 1]).toBe(clusterFile);
+    for (const w of [a, b]) {
+      const record = JSON.parse(await readFile(join(w.accessPoint!, CONDOR_FILE_NAMES.record), 'utf8'));
+      expect(record.submitFile).toBe(clusterFile);
+    }
+    expect(existsSync(clusterFile)).toBe(true);
+  });
+
+  it('a harvester id that condor_submit could change (quotes, spaces) is refused when the plugin is created', async () => {
+    for (const bad of ['has space', 'q"uote', '']) {
+      await expect(
+        makeSubmitter({ executable: EXECUTABLE }, { ...ctxFor(), harvesterId: bad } as ReturnType<
+          typeof ctxFor
+        >),
+      ).rejects.toThrow('cannot be used with HTCondor');
+    }
+  });
+});
+
 describe('HTCondorSweeper', () => {
   it('per-id results of one condor_rm: gone is done, another user’s job is fatal, no answer is retried', async () => {
+    const workers = await Promise.all(
+      ['1.0', '1.1', '1.2', '1.3', '1.4'].map((batchID) => bareWorker(root, { batchID })),
+    );
     const { runner, calls } = scriptedRunner({
+      condor_q: () => ({
+        stdout: json(
+          workers.map((w) =>
+            ad(w.batchID!, { JobStatus: 2, harvesterID: HID, harvesterWorkerID: w.workerID }),
+          ),
+        ),
+      }),
       condor_rm: () => ({
         code: 0,
         stdout: 'Job 1.0 marked for removal\n',
@@ -201,26 +482,80 @@ describe('HTCondorSweeper', () => {
       }),
     });
     const sweeper = await makeSweeper({ commandRunner: runner });
-    const workers = await Promise.all(
-      ['1.0', '1.1', '1.2', '1.3', '1.4'].map((batchID) => bareWorker(root, { batchID })),
-    );
     const outcomes = await sweeper.killWorkers(workers);
     expect(outcomes.map((o) => o.kind)).toEqual(['success', 'success', 'success', 'fatal', 'retry']);
-    expect(calls).toEqual([{ command: 'condor_rm', args: ['1.0', '1.1', '1.2', '1.3', '1.4'] }]);
+    expect(calls.map((c) => c.command)).toEqual(['condor_q', 'condor_rm']);
+    expect(calls[0]!.args).toEqual(
+      expect.arrayContaining(['-attributes', 'ClusterId,ProcId,JobStatus,harvesterID,harvesterWorkerID']),
+    );
+    expect(calls[1]!.args).toEqual(['1.0', '1.1', '1.2', '1.3', '1.4']);
+  });
+
+  it('condor_rm only for jobs that show they are the worker’s: another’s job under the same id is left alone', async () => {
+    const mine = await bareWorker(root, { batchID: '3.0' });
+    const reset = await bareWorker(root, { batchID: '3.1' });
+    const otherHarvester = await bareWorker(root, { batchID: '3.2' });
+    const gone = await bareWorker(root, { batchID: '3.3' });
+    const { runner, calls } = scriptedRunner({
+      condor_q: () => ({
+        stdout: json([
+          ad('3.0', { JobStatus: 2, harvesterID: HID, harvesterWorkerID: String(mine.workerID) }),
+          ad('3.1', { JobStatus: 2, Owner: 'bob' }),
+          ad('3.2', { JobStatus: 2, harvesterID: 'elsewhere', harvesterWorkerID: otherHarvester.workerID }),
+        ]),
+      }),
+      condor_rm: () => ({ stdout: 'Job 3.0 marked for removal\n' }),
+    });
+    const sweeper = await makeSweeper({ commandRunner: runner });
+    const outcomes = await sweeper.killWorkers([mine, reset, otherHarvester, gone]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['success', 'success', 'success', 'success']);
+    expect(outcomes[1]).toMatchObject({ diag: expect.stringContaining("is not this worker's") });
+    expect(outcomes[3]).toMatchObject({ diag: expect.stringContaining('not in the queue') });
+    expect(calls.filter((c) => c.command === 'condor_rm').map((c) => c.args)).toEqual([['3.0']]);
+
+    // sweepWorker: another's job under the worker's id does not hold the sweep up.
+    const { writeWorkerRecord } = await import('../src/worker-record.js');
+    await writeWorkerRecord(reset.accessPoint!, {
+      batchName: reset.batchName,
+      workerID: reset.workerID,
+      harvesterId: HID,
+      submissionHost: 'LOCAL',
+      submitFile: '',
+      batchID: '3.1',
+      writtenAt: new Date().toISOString(),
+    });
+    const before = calls.length;
+    expect(await sweeper.sweepWorker(reset)).toEqual({ kind: 'success', value: undefined });
+    expect(calls.slice(before).map((c) => c.command)).toEqual(['condor_q']);
   });
 
   it('a schedd that does not answer: every worker retried; an empty queue: every worker done', async () => {
+    const workers = [await bareWorker(root, { batchID: '2.0', submissionHost: 's1,p1' })];
+    const mineInQueue = () => ({
+      stdout: json([ad('2.0', { JobStatus: 1, harvesterID: HID, harvesterWorkerID: workers[0]!.workerID })]),
+    });
     const down = scriptedRunner({
+      condor_q: mineInQueue,
       condor_rm: () => ({ code: 1, stderr: 'condor_rm: CEDAR:6001:Failed to connect to <x>\n' }),
     });
     const sweeper = await makeSweeper({ commandRunner: down.runner });
-    const workers = [await bareWorker(root, { batchID: '2.0', submissionHost: 's1,p1' })];
     expect((await sweeper.killWorkers(workers))[0]).toMatchObject({
       kind: 'retry',
       diag: expect.stringContaining('CEDAR'),
     });
-    expect(down.calls[0]!.args).toEqual(['-name', 's1', '-pool', 'p1', '2.0']);
+    expect(down.calls[1]!.args).toEqual(['-name', 's1', '-pool', 'p1', '2.0']);
+    const qDown = scriptedRunner({
+      condor_q: () => ({ code: 1, stderr: '\n-- Failed to fetch ads from: <x> : host\n' }),
+    });
+    expect(
+      (await (await makeSweeper({ commandRunner: qDown.runner })).killWorkers(workers))[0],
+    ).toMatchObject({
+      kind: 'retry',
+      diag: expect.stringContaining('Failed to fetch ads'),
+    });
+    expect(qDown.count('condor_rm')).toBe(0);
     const empty = scriptedRunner({
+      condor_q: mineInQueue,
       condor_rm: () => ({ code: 0, stderr: 'condor_rm:0:There are no jobs in the queue\n' }),
     });
     const s2 = await makeSweeper({ commandRunner: empty.runner });

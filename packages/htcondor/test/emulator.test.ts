@@ -1,6 +1,7 @@
 // The emulator itself: what it prints must have the shapes batch-cli-formats.md part A gives
 // (so the plugins' parsers are proven against the real formats), exit codes included.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { argumentsValue, parseJobActionOutput, parseJobAdsJson, parseSubmitTerse } from '../src/index.js';
 import { createEmulator, type Emulator } from './emulator/index.js';
@@ -109,8 +110,7 @@ describe('condor_submit', () => {
     expect(bad).toEqual({
       code: 1,
       stdout: '',
-      stderr:
-        '\nERROR: on Line 2 of submit file: invalid queue statement.\n\nERROR: Failed to parse command file (line 2).\n',
+      stderr: `\nERROR: on Line 2 of ${join(dir, 'e.sub')}: invalid queue statement.\n\nERROR: Failed to parse command file (line 2).\n`,
     });
     const noExe = emu.run('condor_submit', ['-terse', await sub('f.sub', 'queue\n')], { cwd: dir });
     expect(noExe).toMatchObject({ code: 1, stderr: "\nERROR: No 'executable' parameter was provided\n" });
@@ -154,7 +154,114 @@ describe('condor_submit', () => {
   });
 });
 
+describe('condor_submit: as HTCondor makes the procs of one cluster', () => {
+  it('an empty value is not set; a later proc keeps proc 0’s value of what it does not set; an empty +Attr is undefined', async () => {
+    const file = await sub(
+      'chain.sub',
+      [
+        'executable = /bin/true',
+        'hold = true',
+        'request_memory = 2048',
+        'batch_name = first',
+        '+site = "A"',
+        'queue 1',
+        'request_memory =',
+        'batch_name = $(nothing)',
+        '+site =',
+        'queue 1',
+        'request_memory = 100',
+        'batch_name = third',
+        'queue 1',
+      ].join('\n'),
+    );
+    expect(emu.run('condor_submit', ['-terse', file], { cwd: dir })).toMatchObject({
+      code: 0,
+      stdout: '1.0 - 1.2\n',
+    });
+    expect(emu.job('1.0')).toMatchObject({ RequestMemory: 2048, JobBatchName: 'first', site: 'A' });
+    // Unset in proc 1: proc 0's values (the chained cluster ad); +site = (empty) is undefined.
+    expect(emu.job('1.1')).toMatchObject({
+      RequestMemory: 2048,
+      JobBatchName: 'first',
+      site: null,
+      ProcId: 1,
+    });
+    expect(emu.job('1.2')).toMatchObject({ RequestMemory: 100, JobBatchName: 'third' });
+    const json = emu.run('condor_q', ['-json', '-attributes', 'site', '-constraint', 'ProcId == 1']);
+    expect(json.stdout).toContain('"site": null');
+  });
+
+  it('a log file in a directory that does not exist: held when the job starts (default), refused at submit with file checks', async () => {
+    const missing = join(dir, 'no-such-dir', 'job.log');
+    const file = await sub('log.sub', `executable = /bin/true\nlog = ${missing}\nqueue\n`);
+    // SUBMIT_SKIP_FILECHECKS is true by default: submitted; the shadow cannot open the log.
+    expect(emu.run('condor_submit', ['-terse', file], { cwd: dir })).toMatchObject({
+      code: 0,
+      stdout: '1.0 - 1.0\n',
+    });
+    await waitFor(() => emu.job('1.0')?.JobStatus === 5, 10_000, 'the hold');
+    expect(emu.job('1.0')).toMatchObject({ HoldReason: 'Failed to initialize user log', HoldReasonCode: 22 });
+    await emu.setSubmitFileChecks(true);
+    expect(emu.run('condor_submit', ['-terse', file], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `\nERROR: Invalid log file: "${missing}" (No such file or directory)\n`,
+    });
+    expect(Object.keys(emu.queue())).toEqual(['1.0']);
+    // -disable turns the checks off again.
+    expect(emu.run('condor_submit', ['-terse', '-disable', file], { cwd: dir }).code).toBe(0);
+    await mkdir(join(dir, 'no-such-dir'));
+    const ok = emu.run('condor_submit', ['-terse', file], { cwd: dir });
+    expect(ok).toMatchObject({ code: 0, stdout: '3.0 - 3.0\n' });
+    await waitFor(() => emu.job('3.0')?.JobStatus === 4, 10_000, 'the job to complete');
+    expect(await readFile(missing, 'utf8')).toContain('Job terminated.');
+  });
+
+  it('knobs: the cluster is committed, its ids printed, then spooling fails (exit 1); the jobs stay held (SpoolingInput)', async () => {
+    const file = await sub('spool.sub', 'executable = /bin/true\nqueue 2\n');
+    await emu.failNextSpools(1, 'CEDAR:6004:Failed to read end of message');
+    expect(emu.run('condor_submit', ['-terse', '-spool', file], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: '1.0 - 1.1\n',
+      stderr: '\nCEDAR:6004:Failed to read end of message\nERROR: Failed to spool job files.\n',
+    });
+    expect(emu.job('1.1')).toMatchObject({ JobStatus: 5, HoldReasonCode: 16 });
+    // Without -spool/-remote the knob does nothing; it is used up after one spooled submission.
+    expect(emu.run('condor_submit', ['-terse', file], { cwd: dir }).code).toBe(0);
+    await emu.failNextSpools(1);
+    expect(emu.run('condor_submit', ['-terse', '-spool', file], { cwd: dir }).code).toBe(1);
+    expect(emu.run('condor_submit', ['-terse', '-spool', file], { cwd: dir }).code).toBe(0);
+    expect(emu.run('condor_rm', ['1.0', '1.1']).code).toBe(0);
+  });
+});
+
 describe('condor_q and condor_history', () => {
+  it('-completedsince T ends the scan (newest first) at the first job completed at or before T; -match N after N matches', async () => {
+    const scheddDir = join(emu.dir, 'schedds', process.env.HTCONDOR_EMULATOR_SCHEDD ?? hostname());
+    await mkdir(scheddDir, { recursive: true });
+    const h = (c: number, completed: number | undefined, extra: Record<string, unknown> = {}) => ({
+      ClusterId: c,
+      ProcId: 0,
+      JobStatus: 4,
+      ...(completed === undefined ? {} : { CompletionDate: completed }),
+      ...extra,
+    });
+    // Oldest first, as the history file grows.
+    await writeFile(
+      join(scheddDir, 'history.json'),
+      JSON.stringify([h(1, 100), h(2, 200), h(3, 300), h(4, undefined, { JobStatus: 3 }), h(5, 500)]),
+    );
+    const ids = (args: string[]) => emu.run('condor_history', [...args, '-af', 'ClusterId']);
+    expect(ids(['-completedsince', '200']).stdout).toBe('5\n4\n3\n');
+    expect(ids(['-completedsince', '50']).stdout).toBe('5\n4\n3\n2\n1\n');
+    expect(ids(['-constraint', 'ClusterId == 1', '-completedsince', '250']).stdout).toBe('');
+    expect(ids(['-constraint', 'ClusterId <= 3', '-match', '1', '-completedsince', '50']).stdout).toBe('3\n');
+    expect(ids(['-completedsince', 'x y'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("'x y' not valid parameter for -completedsince"),
+    });
+  });
+
   it('-json: nothing at all without a match (condor_q), [\\n] (condor_history)', async () => {
     expect(emu.run('condor_q', ['-json'])).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(emu.run('condor_history', ['-json'])).toEqual({ code: 0, stdout: '[\n]\n', stderr: '' });
@@ -228,6 +335,8 @@ describe('condor_rm, condor_hold, condor_release', () => {
   it('per-id messages and exit codes (A7 and the corrections)', async () => {
     emu.run('condor_submit', ['-terse', await sub('a.sub', `${SLEEP}queue 2\n`)], { cwd: dir });
     await waitFor(() => emu.job('1.1')?.JobStatus === 2, 10_000, 'the jobs to run');
+    // A released job is not started again during the test (it would race the check below).
+    await emu.setStartDelay(600_000);
     expect(emu.run('condor_hold', ['1.0'])).toEqual({ code: 0, stdout: 'Job 1.0 held\n', stderr: '' });
     expect(emu.job('1.0')).toMatchObject({
       JobStatus: 5,

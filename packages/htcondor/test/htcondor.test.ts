@@ -2,7 +2,7 @@
 // by HTCondorSubmitter through condor_submit, watched by HTCondorMonitor, removed and swept by
 // HTCondorSweeper. Each test has its own emulator state; the emulated tools are first on PATH.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkSpec } from '@harvester-ts/core';
 import { makeWorkSpec } from '@harvester-ts/testkit';
@@ -33,7 +33,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await emu.dispose();
-  await rm(root, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 });
 
 const running = (id: string) => () => emu.job(id)?.JobStatus === 2;
@@ -349,6 +349,129 @@ describe('HTCondor plugins on the emulator', () => {
     await waitFor(() => emu.queue()[c.batchID!] === undefined, 10_000, 'the removal');
     expect(await sweeper.sweepWorker(c)).toEqual({ kind: 'success', value: undefined });
     expect(existsSync(c.accessPoint!)).toBe(false);
+  }, 60_000);
+
+  it('a worker submitted hours ago whose job has ended is found in the history: finished, not unknown', async () => {
+    const submitter = await makeSubmitter({ ...emu.options, executable: EXECUTABLE });
+    const monitor = await makeMonitor({ ...emu.options, unknownJobStatus: 'failed', unknownGraceSeconds: 0 });
+    const worker = await workerWithPayload(root, 'true');
+    worker.submitTime = new Date(Date.now() - 3 * 3600 * 1000);
+    worker.startTime = new Date(Date.now() - 3 * 3600 * 1000 + 60_000);
+    await submitter.submitWorkers([worker]);
+    await waitFor(() => emu.history().length === 1, 20_000, 'the job to complete');
+    const [final] = await monitor.checkWorkers([worker]);
+    expect(final).toEqual({ kind: 'status', status: 'finished' });
+    const history = emu.calls().filter((c) => c.tool === 'condor_history');
+    expect(history).toHaveLength(1);
+    expect(history[0]!.args).toEqual(expect.arrayContaining(['-match', '1', '-completedsince']));
+  }, 60_000);
+
+  it('logs under {logDir}/{logSubdir}: the hour’s directory is made before condor_submit (which checks it with file checks on)', async () => {
+    await emu.setSubmitFileChecks(true);
+    const logDir = join(root, 'condor_logs');
+    const template = join(root, 'grid.sub');
+    await writeFile(
+      template,
+      [
+        'universe = vanilla',
+        'executable = {executable}',
+        'arguments = {arguments}',
+        'initialdir = {accessPoint}',
+        'output = {logDir}/{logSubdir}/grid.$(Cluster).$(Process).out',
+        'error = {logDir}/{logSubdir}/grid.$(Cluster).$(Process).err',
+        'log = {logDir}/{logSubdir}/grid.$(Cluster).$(Process).log',
+        'environment = "HARVESTER_ID={harvesterID} HARVESTER_WORKER_ID={workerID} HARVESTER_ACCESS_POINT={accessPoint} HARVESTER_NCORE={nCoreTotal}"',
+        'should_transfer_files = NO',
+        'transfer_executable = False',
+        'queue 1',
+      ].join('\n'),
+    );
+    const submitter = await makeSubmitter({
+      ...emu.options,
+      executable: EXECUTABLE,
+      templateFile: template,
+      logDir,
+      logBaseURL: 'https://harvester.example.org/condor_logs',
+    });
+    const monitor = await makeMonitor(emu.options);
+    const worker = await workerWithPayload(root, 'true');
+    const [outcome] = await submitter.submitWorkers([worker]);
+    expect(outcome).toEqual({ kind: 'success', value: undefined });
+    const [sub] = await readdir(logDir);
+    expect(sub).toMatch(/^[0-9]{2}-[0-9]{2}-[0-9]{2}_[0-9]{2}$/);
+    const id = worker.batchID!.split('.');
+    expect(worker.getLogFile('batch_log')).toBe(
+      `https://harvester.example.org/condor_logs/${sub}/grid.${id[0]}.${id[1]}.log`,
+    );
+    expect(emu.job(worker.batchID!)?.UserLog).toBe(join(logDir, sub!, `grid.${id[0]}.${id[1]}.log`));
+    const [final] = await pollUntil(monitor, [worker], isFinal, 30_000);
+    expect(final).toEqual({ kind: 'status', status: 'finished' });
+    expect(await readFile(join(logDir, sub!, `grid.${id[0]}.${id[1]}.log`), 'utf8')).toContain(
+      'Job terminated.',
+    );
+
+    // Spooling to a named schedd: the logs are on the schedd's side; nothing is made here.
+    await emu.setSubmitFileChecks(false);
+    await emu.setSchedds(['schedd-a.example.org']);
+    const spoolDir = join(root, 'spool_logs');
+    const spooling = await makeSubmitter({
+      ...emu.options,
+      executable: EXECUTABLE,
+      templateFile: template,
+      logDir: spoolDir,
+      useSpool: true,
+      condorSchedd: 'schedd-a.example.org',
+    });
+    const [spooled] = await spooling.submitWorkers([await workerWithPayload(root, 'sleep 30')]);
+    expect(spooled).toMatchObject({ kind: 'success' });
+    expect(existsSync(spoolDir)).toBe(false);
+  }, 60_000);
+
+  it('spooling fails after the cluster was committed: its jobs are removed (no orphan), the workers retried', async () => {
+    await emu.setSchedds(['schedd-a.example.org']);
+    const submitter = await makeSubmitter({
+      ...emu.options,
+      executable: EXECUTABLE,
+      useSpool: true,
+      condorSchedd: 'schedd-a.example.org',
+    });
+    await emu.failNextSpools(1, 'CEDAR:6004:Failed to read end of message');
+    const workers = [await workerWithPayload(root, 'true'), await workerWithPayload(root, 'true')];
+    const outcomes = await submitter.submitWorkers(workers);
+    expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'retry']);
+    expect(outcomes[0]).toMatchObject({ diag: expect.stringContaining('Failed to spool job files') });
+    expect(workers.map((w) => w.batchID)).toEqual([null, null]);
+    const schedd = 'schedd-a.example.org';
+    await waitFor(() => Object.keys(emu.queue(schedd)).length === 0, 10_000, 'the removal');
+    expect(emu.history(schedd).map((a) => [a.JobStatus, a.LastJobStatus, a.HoldReasonCode])).toEqual([
+      [3, 5, 16],
+      [3, 5, 16],
+    ]);
+    // Submitted again: a new cluster, the workers get its jobs.
+    expect((await submitter.submitWorkers(workers)).map((o) => o.kind)).toEqual(['success', 'success']);
+    expect(workers.map((w) => w.batchID)).toEqual(['2.0', '2.1']);
+  }, 60_000);
+
+  it('a part condor_submit refuses (a missing initialdir) fails only its worker; the others go again', async () => {
+    const template = join(root, 'run-dir.sub');
+    const base = await readFile(join(EMULATOR_BIN_DIR, '..', '..', '..', 'templates', 'default.sub'), 'utf8');
+    await writeFile(template, base.replace('initialdir = {accessPoint}', 'initialdir = {accessPoint}/run'));
+    const submitter = await makeSubmitter({ ...emu.options, executable: EXECUTABLE, templateFile: template });
+    const workers = [
+      await workerWithPayload(root, 'true'),
+      await workerWithPayload(root, 'true'),
+      await workerWithPayload(root, 'true'),
+    ];
+    await mkdir(join(workers[0]!.accessPoint!, 'run'));
+    await mkdir(join(workers[2]!.accessPoint!, 'run'));
+    const outcomes = await submitter.submitWorkers(workers);
+    expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'fatal', 'retry']);
+    expect(outcomes[1]).toMatchObject({
+      diag: expect.stringContaining(`No such directory: ${join(workers[1]!.accessPoint!, 'run')}`),
+    });
+    expect(Object.keys(emu.queue())).toEqual([]);
+    const again = await submitter.submitWorkers([workers[0]!, workers[2]!]);
+    expect(again.map((o) => o.kind)).toEqual(['success', 'success']);
   }, 60_000);
 
   it('several schedds: one condor_submit and one condor_q per schedd; condorBinDir instead of PATH', async () => {

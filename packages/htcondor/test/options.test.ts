@@ -7,6 +7,7 @@ import {
   condorSweeperOptions,
   HTCondorMonitor,
   HTCondorSubmitter,
+  IGNORED_MONITOR_OPTIONS,
 } from '../src/index.js';
 
 const where = (section: string, exportName: string) => ({
@@ -86,15 +87,19 @@ describe('submitter options', () => {
 });
 
 describe('monitor options', () => {
-  it('defaults: heldTimeout 3600, Harvester’s hold reasons, history for 7200 s, unknown → failed after 600 s', () => {
-    expect(condorMonitorOptions.parse({})).toMatchObject({
+  it('defaults: heldTimeout 3600, Harvester’s hold reasons, history always (1 h slack), unknown → retried', () => {
+    const o = condorMonitorOptions.parse({ useCondorHistoryMaxAge: 7200 });
+    expect(o).toMatchObject({
       heldTimeout: 3600,
       removeHoldReasons: ['Job not found', 'Failed to start GAHP'],
       useCondorHistory: true,
-      useCondorHistoryMaxAge: 7200,
+      historySlackSeconds: 3600,
       unknownGraceSeconds: 600,
-      unknownJobStatus: 'failed',
+      // Harvester's cancelUnknown defaults to False: the worker is left as it is.
+      unknownJobStatus: 'retry',
     });
+    // useCondorHistoryMaxAge is accepted and ignored (logged): the history is always asked.
+    expect(IGNORED_MONITOR_OPTIONS.useCondorHistoryMaxAge).toContain('every job condor_q no longer lists');
   });
 
   it("Harvester's cancelUnknown: true → cancelled, false → retry (None); not with unknownJobStatus", () => {

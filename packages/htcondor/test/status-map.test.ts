@@ -53,6 +53,21 @@ describe('mapCondorStatus', () => {
       nativeStatus: 'completed',
       nativeExitCode: 3,
     });
+    // A multiple of 256 (a wait status passed on as ExitCode): nativeExitCode stays HTCondor's,
+    // as Harvester sets it; the diag names it divided by 256, as Harvester reads it for its pilot
+    // error code (not mapped here).
+    expect(mapCondorStatus(ad({ JobStatus: 4, ExitCode: 512 }), NOW, POLICY)).toEqual({
+      report: {
+        kind: 'status',
+        status: 'failed',
+        diag: 'HTCondor job 12.3 completed with exit code 512 (512 / 256 = 2, as Harvester reads it)',
+      },
+      nativeStatus: 'completed',
+      nativeExitCode: 512,
+    });
+    expect(mapCondorStatus(ad({ JobStatus: 4, ExitCode: 257 }), NOW, POLICY).report).toMatchObject({
+      diag: 'HTCondor job 12.3 completed with exit code 257',
+    });
     expect(
       mapCondorStatus(ad({ JobStatus: 4, ExitBySignal: true, ExitSignal: 9 }), NOW, POLICY),
     ).toMatchObject({

@@ -10,6 +10,7 @@ import {
   declaredPaths,
   HTCondorSubmitter,
   loadTemplate,
+  logSubdirOf,
   parseTemplate,
   procBlock,
   RenderError,
@@ -66,6 +67,53 @@ describe('template checks', () => {
       problems('executable = /bin/true\nrequirements = member(1, {1, 2})\n+y = "{{literal}}"\nqueue 1\n'),
     ).toEqual([]);
     expect(renderTemplate(parseTemplate('+y = "{{x}}"'), {})).toBe('+y = "{x}"');
+  });
+
+  it('Python format fields other than {name} are refused when the template is loaded, naming the form', () => {
+    expect(
+      problems(
+        [
+          'executable = /bin/true',
+          '+a = "{harvesterID:>10}"',
+          '+b = "{workerID!r}"',
+          '+c = "{harvesterID.upper}"',
+          '+d = "{arguments[0]}"',
+          '+e = "{ workerID }"',
+          'requirements = member(1, {1, 2}) && member("x", { "x", "y" })',
+          'queue 1',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'line 2: {harvesterID:>10} is a Python format field with a format spec, which is not supported: write a plain {name} placeholder (or {{ and }} for literal braces)',
+      'line 3: {workerID!r} is a Python format field with a conversion, which is not supported: write a plain {name} placeholder (or {{ and }} for literal braces)',
+      'line 4: {harvesterID.upper} is a Python format field with an attribute, which is not supported: write a plain {name} placeholder (or {{ and }} for literal braces)',
+      'line 5: {arguments[0]} is a Python format field with an index, which is not supported: write a plain {name} placeholder (or {{ and }} for literal braces)',
+      'line 6: { workerID } is a Python format field with a name with spaces around it, which is not supported: write a plain {name} placeholder (or {{ and }} for literal braces)',
+    ]);
+  });
+
+  it('an empty value is refused where it stands bare (condor_submit: not set, inherited from proc 0), not inside quotes', () => {
+    const parsed = parseTemplate(
+      [
+        '# site {computingSite}',
+        '+site = "{computingSite}"',
+        'arguments = "-s \'{computingSite}\' -x"',
+        '{customSubmitAttributes}',
+        '+jobType = {jobType}',
+        'queue 1',
+      ].join('\n'),
+    );
+    const values = { computingSite: '', customSubmitAttributes: '', jobType: '' };
+    expect(() => renderTemplate(parsed, values)).toThrow(
+      'placeholder {jobType} on line 5 of the template is empty where it stands bare',
+    );
+    expect(renderTemplate(parsed, { ...values, jobType: 'managed' })).toBe(
+      `# site \n+site = ""\narguments = "-s '' -x"\n\n+jobType = managed\nqueue 1`,
+    );
+    // In arguments and environment the outer "…" is the whole value: a bare word there shifts the others.
+    expect(() =>
+      renderTemplate(parseTemplate('environment = "A={resourceType} B=1"\n'), { resourceType: '' }),
+    ).toThrow('placeholder {resourceType} on line 1');
   });
 
   it('placeholders whose option is missing', () => {
@@ -135,6 +183,28 @@ describe('template checks', () => {
     );
     expect(renderTemplate(parsed, { accessPoint: '/a', computingSite: 'CERN-PROD_UCORE' })).toBe(
       'initialdir = /a\n+site = "CERN-PROD_UCORE"\n',
+    );
+  });
+
+  it('{logSubdir} is the bare hour name (UTC), so templates write {logDir}/{logSubdir}/…', async () => {
+    const options = condorSubmitterOptions.parse({
+      executable: ['sh', '/opt/w.sh'],
+      logDir: '/var/log/condor',
+    });
+    const worker = makeWorkSpec({ workerID: 3, harvesterID: 'h1', accessPoint: '/data/ap/3', nCore: 1 });
+    const values = workerPlaceholders(worker, options, {
+      harvesterId: 'h1',
+      queueName: 'Q',
+      program: '/bin/sh',
+      submissionHost: 'LOCAL',
+      now: new Date('2025-01-02T23:30:00-05:00'),
+    });
+    expect(values.logSubdir).toBe('25-01-03_04');
+    expect(logSubdirOf(new Date(Date.UTC(2009, 11, 31, 0, 5)))).toBe('09-12-31_00');
+    const parsed = parseTemplate('log = {logDir}/{logSubdir}/grid.$(Cluster).$(Process).log\n');
+    expect(templateProblems(parsed, options)).toEqual([]);
+    expect(renderTemplate(parsed, values)).toBe(
+      'log = /var/log/condor/25-01-03_04/grid.$(Cluster).$(Process).log\n',
     );
   });
 });

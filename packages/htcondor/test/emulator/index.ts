@@ -82,6 +82,23 @@ export class Emulator {
     await writeFile(this.knob('fail-submits'), JSON.stringify({ count, message }));
   }
 
+  /**
+   * The next `count` condor_submit calls with -spool/-remote commit their cluster (jobs held,
+   * SpoolingInput), print its ids, then fail: `ERROR: Failed to spool job files.` (exit 1).
+   */
+  async failNextSpools(count: number, message = 'the emulator was told to fail spooling'): Promise<void> {
+    await writeFile(this.knob('fail-spool'), JSON.stringify({ count, message }));
+  }
+
+  /**
+   * condor_submit checks files at submit time (SUBMIT_SKIP_FILECHECKS = false; HTCondor's default
+   * is true): a log file that cannot be opened is `ERROR: Invalid log file`.
+   */
+  async setSubmitFileChecks(on: boolean): Promise<void> {
+    if (on) await writeFile(this.knob('submit-filechecks'), '1');
+    else await rm(this.knob('submit-filechecks'), { force: true });
+  }
+
   /** Jobs are held instead of started (undefined: started again). */
   async holdOnStart(hold: { reason: string; code?: number; subCode?: number } | undefined): Promise<void> {
     if (hold) await writeFile(this.knob('hold-on-start'), JSON.stringify(hold));
@@ -172,7 +189,7 @@ export class Emulator {
   /** stop(), then removes the state directory. */
   async dispose(): Promise<void> {
     this.stop();
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 }
 

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { executeEvent, heldEvent, terminatedEvent } from './eventlog.mjs';
+import { executeEvent, heldEvent, terminatedEvent, userLogUsable } from './eventlog.mjs';
 import {
   alive,
   appendHistory,
@@ -97,6 +97,11 @@ function start(queue, id, ad) {
   if (holdOnStart) {
     const h = typeof holdOnStart === 'object' ? holdOnStart : { reason: String(holdOnStart) };
     hold(ad, h.reason ?? 'Reason unspecified', h.code ?? 0, h.subCode ?? 0);
+    return false;
+  }
+  if (!userLogUsable(ad)) {
+    // The shadow's initUserLog (baseshadow.cpp): CONDOR_HOLD_CODE::UnableToInitUserLog.
+    hold(ad, 'Failed to initialize user log', 22, 0);
     return false;
   }
   let fds = [];

@@ -1,6 +1,6 @@
 // The job event log (user log) in its default text form (batch-cli-formats.md A6): a header
 // `NNN (CCC.PPP.000) YYYY-MM-DD HH:MM:SS <text>`, tab-indented body lines, then `...`.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
 function pad3(n) {
@@ -12,17 +12,42 @@ function isoLocal(d) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** Appends one event to the job's UserLog, if it has one; never fails the caller. */
-export function writeEvent(ad, code, text, body = []) {
+function logPath(ad) {
   const log = ad.UserLog;
-  if (typeof log !== 'string' || log === '') return;
-  const path = isAbsolute(log) ? log : join(String(ad.Iwd ?? '.'), log);
+  if (typeof log !== 'string' || log === '') return undefined;
+  return isAbsolute(log) ? log : join(String(ad.Iwd ?? '.'), log);
+}
+
+/**
+ * Whether the job's UserLog (if any) can be opened for appending: the shadow's initUserLog,
+ * whose failure holds the job ("Failed to initialize user log", UnableToInitUserLog = 22).
+ */
+export function userLogUsable(ad) {
+  const path = logPath(ad);
+  if (path === undefined) return true;
+  try {
+    closeSync(openSync(path, 'a', 0o664));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Appends one event to the job's UserLog, if it has one. Returns false when it cannot be
+ * written: the caller decides (the schedd only logs a failed submit event; the daemon holds a
+ * job whose log cannot be opened before it starts it, see userLogUsable).
+ */
+export function writeEvent(ad, code, text, body = []) {
+  const path = logPath(ad);
+  if (path === undefined) return true;
   const header = `${pad3(code)} (${pad3(ad.ClusterId)}.${pad3(ad.ProcId)}.000) ${isoLocal(new Date())} ${text}`;
   const lines = [header, ...body.map((b) => `\t${b}`), '...'];
   try {
     appendFileSync(path, `${lines.join('\n')}\n`);
+    return true;
   } catch {
-    // HTCondor would hold the job (UnableToInitUserLog); the emulator only skips the event.
+    return false;
   }
 }
 
@@ -34,7 +59,7 @@ const USAGE = [
 ];
 
 export function submitEvent(ad, sinful) {
-  writeEvent(ad, 0, `Job submitted from host: ${sinful}`);
+  return writeEvent(ad, 0, `Job submitted from host: ${sinful}`);
 }
 
 export function executeEvent(ad, sinful, slot) {

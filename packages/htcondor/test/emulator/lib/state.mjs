@@ -232,6 +232,14 @@ export function ensureDaemon(dir, schedd) {
     stdio: 'ignore',
     env: process.env,
   });
+  // Recorded before this tool exits, so `condor_emulator stop` finds a daemon that has not
+  // registered itself yet (it takes the pid file when the pid is its own).
+  if (child.pid !== undefined) {
+    withLock(dir, () => {
+      const other = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+      if (!(other > 0 && other !== child.pid && alive(other))) writeAtomic(pidFile, String(child.pid));
+    });
+  }
   child.unref();
 }
 

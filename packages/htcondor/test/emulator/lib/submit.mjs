@@ -5,7 +5,13 @@
 // and `queue`, `queue N`, `queue [N] [vars] in (...)` / `from (...)`. Every `queue` statement of
 // a file adds procs to the same cluster (the corrections to part A). Errors are thrown as
 // SubmitError carrying HTCondor's text.
-import { existsSync, statSync } from 'node:fs';
+// As in HTCondor (submit_utils.cpp): a command whose value is empty (after macro expansion) is
+// not set, and every proc after proc 0 is chained to the cluster ad (proc 0's), so what a later
+// proc leaves unset or to its default keeps proc 0's value; an empty `+Attr =` sets the
+// attribute to undefined. With file checks on (knobs/submit-filechecks, i.e. the admin set
+// SUBMIT_SKIP_FILECHECKS = false; the default is true since 8.7) the log file is opened at
+// submit time and a failure is `ERROR: Invalid log file`; `-disable` turns the checks off.
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ClassAdSyntaxError, literalOf, parseExpr } from './classad.mjs';
 
@@ -58,11 +64,39 @@ const MULTI_QUEUE_WARNING =
   '\n         how multiple queue statements can be converted into one visit:' +
   '\nhttps://htcondor.readthedocs.io/en/latest/auto-redirect.html?category=example&tag=convert-multi-queue-statements\n';
 
-function parseError(line, msg) {
+function parseError(file, line, msg) {
   return new SubmitError(
-    `\nERROR: on Line ${line} of submit file: ${msg}\n\nERROR: Failed to parse command file (line ${line}).\n`,
+    `\nERROR: on Line ${line} of ${file}: ${msg}\n\nERROR: Failed to parse command file (line ${line}).\n`,
   );
 }
+
+/** Attributes every proc has of its own (never taken from proc 0's ad). */
+const PER_PROC = new Set([
+  'ClusterId',
+  'ProcId',
+  'JobStatus',
+  'LastJobStatus',
+  'QDate',
+  'EnteredCurrentStatus',
+  'GlobalJobId',
+  'NumJobStarts',
+  'NumRestarts',
+  'NumCkpts',
+  'ImageSize',
+  'DiskUsage',
+  'CumulativeSlotTime',
+  'RemoteWallClockTime',
+  'HoldReason',
+  'HoldReasonCode',
+  'HoldReasonSubCode',
+  'NumHolds',
+]);
+
+const STRERROR = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EISDIR: 'Is a directory',
+};
 
 /** Splits a file into logical lines: { text, line } with continuations joined. */
 function logicalLines(text) {
@@ -262,11 +296,13 @@ export function processSubmit(text, options) {
     return out;
   };
 
+  // An empty value (after expansion) is not set.
   const get = (key) => {
     const h = hash.get(key);
     if (!h) return undefined;
     used.add(key);
-    return expand(h.raw).trim();
+    const v = expand(h.raw).trim();
+    return v === '' ? undefined : v;
   };
 
   const makeAd = (procId, step, itemIndex) => {
@@ -278,6 +314,9 @@ export function processSubmit(text, options) {
     live.set('step', String(step));
     live.set('itemindex', String(itemIndex));
     live.set('row', String(itemIndex));
+    // Attributes set to their default because the proc's description leaves them unset: a proc
+    // after proc 0 takes proc 0's value instead (the chained cluster ad).
+    const defaulted = new Set();
     const executable = get('executable');
     if (!executable) throw new SubmitError("\nERROR: No 'executable' parameter was provided\n");
     const cwd = options.cwd;
@@ -287,7 +326,8 @@ export function processSubmit(text, options) {
       throw new SubmitError(`\nERROR: Executable file ${cmd} does not exist\n`);
     }
     const iwdRaw = get('initialdir') ?? get('initial_dir') ?? get('iwd');
-    const iwd = iwdRaw ? resolve(cwd, iwdRaw) : cwd;
+    if (!iwdRaw) defaulted.add('Iwd');
+    const iwd = iwdRaw ? resolve(cwd, iwdRaw) : procId > 0 && ads[0] ? ads[0].Iwd : cwd;
     let iwdOk = false;
     try {
       iwdOk = statSync(iwd).isDirectory();
@@ -335,6 +375,21 @@ export function processSubmit(text, options) {
           }
         : false,
     };
+    for (const [cmdKey, attr] of [
+      ['input', 'In'],
+      ['output', 'Out'],
+      ['error', 'Err'],
+      ['universe', 'JobUniverse'],
+      ['request_cpus', 'RequestCpus'],
+      ['request_memory', 'RequestMemory'],
+      ['request_disk', 'RequestDisk'],
+      ['requirements', 'Requirements'],
+      ['should_transfer_files', 'ShouldTransferFiles'],
+      ['when_to_transfer_output', 'WhenToTransferOutput'],
+      ['leave_in_queue', 'LeaveJobInQueue'],
+    ]) {
+      if (get(cmdKey) === undefined) defaulted.add(attr);
+    }
     const universe = (get('universe') ?? 'vanilla').toLowerCase();
     const universes = {
       vanilla: 5,
@@ -373,7 +428,19 @@ export function processSubmit(text, options) {
     const getenv = get('getenv');
     if (getenv !== undefined) ad.GetEnv = ['true', 'yes', 't', 'y', '1'].includes(getenv.toLowerCase());
     const log = get('log');
-    if (log) ad.UserLog = resolve(cwd, log);
+    if (log) {
+      ad.UserLog = resolve(iwd, log);
+      if (options.fileChecks) {
+        // condor_submit's check_sub_file: the log must open for appending.
+        try {
+          closeSync(openSync(ad.UserLog, 'a', 0o664));
+        } catch (err) {
+          throw new SubmitError(
+            `\nERROR: Invalid log file: "${ad.UserLog}" (${STRERROR[err.code] ?? err.message})\n`,
+          );
+        }
+      }
+    }
     const cpus = get('request_cpus');
     if (cpus !== undefined) ad.RequestCpus = /^[0-9]+$/.test(cpus) ? Number(cpus) : { expr: cpus };
     const memory = get('request_memory');
@@ -413,6 +480,11 @@ export function processSubmit(text, options) {
     }
     for (const { name, raw } of attrs.values()) {
       const v = expand(raw).trim();
+      if (v === '') {
+        // SetForcedAttributes: an empty +Attr is the expression `undefined`.
+        ad[name] = null;
+        continue;
+      }
       let tree;
       try {
         tree = parseExpr(v);
@@ -432,6 +504,13 @@ export function processSubmit(text, options) {
       ad.HoldReasonCode = 15;
       ad.HoldReasonSubCode = 0;
       ad.NumHolds = 1;
+    }
+    if (procId > 0 && ads[0]) {
+      // Chained to the cluster ad: what this proc does not set is proc 0's.
+      for (const [k, v] of Object.entries(ads[0])) {
+        if (PER_PROC.has(k)) continue;
+        if (!(k in ad) || defaulted.has(k)) ad[k] = structuredClone(v);
+      }
     }
     return ad;
   };
@@ -458,10 +537,11 @@ export function processSubmit(text, options) {
           /^(?:([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s+)?(in|from|matching)\b\s*(.*)$/i.exec(
             rest,
           );
-        if (!form) throw parseError(line, 'invalid queue statement.');
+        if (!form) throw parseError(options.file, line, 'invalid queue statement.');
         vars = form[1] ? form[1].split(/\s*,\s*/) : ['Item'];
         const kind = form[2].toLowerCase();
-        if (kind === 'matching') throw parseError(line, 'the emulator does not support queue ... matching');
+        if (kind === 'matching')
+          throw parseError(options.file, line, 'the emulator does not support queue ... matching');
         let listText = form[3].trim();
         if (listText.startsWith('(')) {
           if (listText.includes(')')) listText = listText.slice(1, listText.lastIndexOf(')'));
@@ -472,7 +552,11 @@ export function processSubmit(text, options) {
             listText = collected.join('\n');
           }
         } else if (kind === 'from')
-          throw parseError(line, 'the emulator supports queue ... from only with an inline list');
+          throw parseError(
+            options.file,
+            line,
+            'the emulator supports queue ... from only with an inline list',
+          );
         items =
           kind === 'in'
             ? listText.split(/[\s,]+/).filter((s) => s !== '')
@@ -508,7 +592,7 @@ export function processSubmit(text, options) {
       continue;
     }
     const eq = l.indexOf('=');
-    if (eq < 0) throw parseError(line, 'invalid queue statement.');
+    if (eq < 0) throw parseError(options.file, line, 'invalid queue statement.');
     define(l.slice(0, eq).trim(), l.slice(eq + 1).trim(), line, l);
   }
 
@@ -520,12 +604,13 @@ export function processSubmit(text, options) {
     if (key.startsWith('+') || /^my\./i.test(key)) {
       const name = key.startsWith('+') ? key.slice(1) : key.slice(3);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        throw parseError(line, `Illegal Identifier: ${name}`);
+        throw parseError(options.file, line, `Illegal Identifier: ${name}`);
       }
       attrs.set(name.toLowerCase(), { name, raw: value });
       return;
     }
-    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(key)) throw parseError(line, `Illegal Identifier: ${key}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(key))
+      throw parseError(options.file, line, `Illegal Identifier: ${key}`);
     hash.set(key.toLowerCase(), { name: key, raw: value, line, text });
   }
 

@@ -66,6 +66,7 @@ function condorSubmit(argv) {
   let verbose = false;
   let scheddArg;
   let spool = false;
+  let disable = false;
   let file;
   const macros = {};
   const append = [];
@@ -96,8 +97,9 @@ function condorSubmit(argv) {
     } else if (a === '-pool' || a === '-p') {
       if (needs() === undefined) return 1;
     } else if (a === '-spool' || a === '-s') spool = true;
-    else if (a === '-single-cluster' || a === '-disable' || a === '-d') {
-      // One cluster per file always (see processSubmit); file checks are not emulated.
+    else if (a === '-disable' || a === '-d') disable = true;
+    else if (a === '-single-cluster') {
+      // One cluster per file always (see processSubmit).
     } else if (a === '-batch-name') {
       const n = needs();
       if (n === undefined) return 1;
@@ -175,21 +177,42 @@ function condorSubmit(argv) {
         macros,
         append,
         spool,
+        // SUBMIT_SKIP_FILECHECKS is true by default; knobs/submit-filechecks sets it false.
+        fileChecks: knob(dir, 'submit-filechecks') !== undefined && !disable,
       });
     } catch (e) {
       if (e instanceof SubmitError) return { error: e.stderr };
       throw e;
     }
+    // knobs/fail-spool ({count, message}): with -spool/-remote the cluster is committed (its
+    // jobs held, SpoolingInput, until their files are spooled) and then spooling fails.
+    let spoolFailure;
+    const spoolKnob = spool ? knob(dir, 'fail-spool') : undefined;
+    if (spoolKnob !== undefined) {
+      const f = typeof spoolKnob === 'object' ? spoolKnob : { count: Number(spoolKnob) };
+      if ((f.count ?? 0) > 0) {
+        setKnob(dir, 'fail-spool', { ...f, count: f.count - 1 });
+        spoolFailure = f.message ?? 'the emulator was told to fail spooling the input files';
+        for (const ad of parsed.ads) {
+          ad.JobStatus = 5;
+          ad.HoldReason = 'Spooling input data files';
+          ad.HoldReasonCode = 16;
+          ad.HoldReasonSubCode = 0;
+          ad.NumHolds = (ad.NumHolds ?? 0) + 1;
+        }
+      }
+    }
     queue.nextCluster = clusterId + 1;
     for (const ad of parsed.ads) queue.jobs[`${ad.ClusterId}.${ad.ProcId}`] = ad;
     writeQueue(dir, schedd, queue);
-    return { clusterId, ads: parsed.ads, warnings: parsed.stderr };
+    return { clusterId, ads: parsed.ads, warnings: parsed.stderr, spoolFailure };
   });
   if (result.error) {
     if (!terse && !verbose) out('\n');
     err(result.error);
     return 1;
   }
+  // The schedd writes the submit events; one it cannot write is only in its own log.
   for (const ad of result.ads) submitEvent(ad, sinful(schedd));
   if (result.warnings) err(result.warnings);
   const n = result.ads.length;
@@ -197,6 +220,12 @@ function condorSubmit(argv) {
   else if (verbose)
     for (const ad of result.ads) out(`\n** Proc ${ad.ClusterId}.${ad.ProcId}:\n${longAds([ad])}`);
   else out(`${'.'.repeat(n)}\n${n} job(s) submitted to cluster ${result.clusterId}.\n`);
+  if (result.spoolFailure !== undefined) {
+    // submit.cpp: after the ids are printed, spoolJobFiles fails.
+    err(`\n${result.spoolFailure}\n`);
+    err('ERROR: Failed to spool job files.\n');
+    return 1;
+  }
   ensureDaemon(dir, schedd);
   return 0;
 }
@@ -215,6 +244,7 @@ function parseQueryArgs(toolName, argv) {
     afOpts: '',
     format: [],
     match: undefined,
+    completedSince: undefined,
     forwards: false,
     name: undefined,
   };
@@ -269,7 +299,18 @@ function parseQueryArgs(toolName, argv) {
       const v = next();
       if (v === undefined) return undefined;
       q.match = Number(v);
-    } else if (a === '-scanlimit' || a === '-completedsince' || a === '-since') {
+    } else if (a === '-completedsince' && toolName === 'condor_history') {
+      // history.cpp: the scan ends at the first ad (in reading order) with CompletionDate <= T.
+      const v = next();
+      if (v === undefined) return undefined;
+      try {
+        q.completedSince = parseExpr(`CompletionDate <= ${v}`);
+      } catch (e) {
+        if (!(e instanceof ClassAdSyntaxError)) throw e;
+        err(`Error: '${v}' not valid parameter for -completedsince `);
+        return undefined;
+      }
+    } else if (a === '-scanlimit' || a === '-since') {
       if (next() === undefined) return undefined;
     } else if (a === '-forwards') q.forwards = true;
     else if (['-allusers', '-nobatch', '-batch', '-totals', '-wide', '-global', '-all'].includes(a)) {
@@ -358,6 +399,7 @@ function condorHistory(argv) {
   const picked = [];
   for (const ad of ads) {
     if (q.match !== undefined && picked.length >= q.match) break;
+    if (q.completedSince !== undefined && matches(q.completedSince, ad)) break;
     if (selected(ad, q)) picked.push(ad);
   }
   if (q.mode === 'table') out(historyTable(picked));
@@ -588,24 +630,11 @@ function admin(argv) {
     return 0;
   }
   if (cmd === 'stop') {
-    // Ends every daemon and job process of this state directory (test cleanup).
+    // Ends every daemon and job process of this state directory (test cleanup). Under the lock:
+    // a daemon is then between ticks, so every job it started is in its queue's procs.
     const root = join(dir, 'schedds');
     const names = existsSync(root) ? readdirSync(root) : [];
-    for (const s of names) {
-      const pidFile = join(scheddDir(dir, s), 'daemon.pid');
-      if (existsSync(pidFile)) {
-        const pid = Number(readFileSync(pidFile, 'utf8'));
-        if (pid > 0 && alive(pid)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }
-      }
-      const queue = readQueue(dir, s);
-      for (const p of Object.values(queue.procs)) killGroup(p.pid, 'SIGKILL');
-    }
+    withLock(dir, () => stopAll(names));
     return 0;
   }
   if (cmd === 'schedds') {
@@ -618,6 +647,24 @@ function admin(argv) {
   }
   err(`usage: condor_emulator hold|set|stop|schedds ... (local schedd ${localScheddName()})\n`);
   return 1;
+}
+
+function stopAll(names) {
+  for (const s of names) {
+    const pidFile = join(scheddDir(dir, s), 'daemon.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      if (pid > 0 && alive(pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    const queue = readQueue(dir, s);
+    for (const p of Object.values(queue.procs)) killGroup(p.pid, 'SIGKILL');
+  }
 }
 
 // The dispatch comes last: the tables above are initialised by then.

@@ -10,6 +10,7 @@ export {
   execute,
   type LeaseColumns,
   releaseRows,
+  renewLeases,
 } from './db/claims.js';
 export {
   createDataSource,

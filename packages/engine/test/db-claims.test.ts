@@ -17,6 +17,7 @@ import {
   migrate,
   openDatabase,
   releaseRows,
+  renewLeases,
 } from '../src/index.js';
 
 const PREP: LeaseColumns = { table: 'job_table', id: 'PandaID', time: 'preparatorTime', lock: 'lockedBy' };
@@ -107,6 +108,27 @@ function claimSuite(opener: Opener, twoPools: boolean) {
     // The dead owner's late release does not free a row it no longer holds.
     expect(await release(a, [2], 'agent-a')).toBe(0);
     expect((await dsA.getRepository(JobSpec).findOneByOrFail({ PandaID: 2 })).lockedBy).toBe('agent-b');
+  });
+
+  it('renews only the leases still held, and a renewed lease cannot be taken over', async () => {
+    await dsA.getRepository(JobSpec).insert([jobRow(1, 1), jobRow(2, 1)]);
+    expect(sorted(await claim(a, req('agent-a', 10)))).toEqual([1, 2]);
+    // agent-a is slow: at T0+500 s it renews row 1 before acting on it; row 2's lease runs out
+    // and agent-b takes it over at T0+601 s.
+    const renew = (db: Database, ids: number[], owner: string, at: number) =>
+      db.write((em) => renewLeases(em, PREP, ids, owner, new Date(T0.getTime() + at)));
+    expect(await renew(a, [1], 'agent-a', 500_000)).toEqual([1]);
+    expect(await claim(b, req('agent-b', 10, new Date(T0.getTime() + 601_000)))).toEqual([2]);
+    // agent-a's renewal of row 2 comes too late: it is agent-b's now, and stays so.
+    expect(sorted((await renew(a, [1, 2], 'agent-a', 602_000)).map(Number))).toEqual([1]);
+    const row2 = await dsA.getRepository(JobSpec).findOneByOrFail({ PandaID: 2 });
+    expect([row2.lockedBy, row2.preparatorTime?.toISOString()]).toEqual([
+      'agent-b',
+      new Date(T0.getTime() + 601_000).toISOString(),
+    ]);
+    // Row 1, renewed at T0+602 s, is not expired at T0+1101 s.
+    expect(await claim(b, req('agent-b', 10, new Date(T0.getTime() + 1_101_000)))).toEqual([]);
+    expect(await renew(b, [], 'agent-b', 0)).toEqual([]);
   });
 
   it('never gives one row to two concurrent claimers', async () => {

@@ -2,7 +2,7 @@
 // whose final state was accepted is done; a running job is reported again after updateInterval.
 import { DiagSpec, type JobSpec, type Outcome, WorkSpec } from '@harvester-ts/core';
 import { In } from 'typeorm';
-import { claimRows, execute, releaseRows } from '../db/claims.js';
+import { claimRows, execute, releaseRows, renewLeases } from '../db/claims.js';
 import { sqlTime } from '../db/sql-time.js';
 import { leaseOwner } from '../identity.js';
 import { callPlugin, outcomesFor } from '../plugins/plugin-call.js';
@@ -59,29 +59,63 @@ export class Propagator implements Agent {
     );
     if (ids.length === 0) return 0;
     const jobs = await ctx.db.read((em) => loadJobsWithFiles(em, ids));
+    let reported = 0;
+    // One bulk at a time: renew the bulk's leases right before its report and commit right after
+    // it, so a slow cycle never reports a job whose lease another instance has taken over since.
+    for (let i = 0; i < jobs.length; i += cfg.nJobsInBulk) {
+      const claimed = jobs.slice(i, i + cfg.nJobsInBulk);
+      const held = new Set(
+        await ctx.db.write((em) =>
+          renewLeases(
+            em,
+            JOB_LEASES.propagator,
+            claimed.map((j) => j.PandaID),
+            owner,
+            ctx.now(),
+          ),
+        ),
+      );
+      const bulk = claimed.filter((j) => held.has(j.PandaID));
+      if (bulk.length < claimed.length) {
+        ctx.logger.warn(
+          { agent: this.name, lost: claimed.length - bulk.length },
+          'job leases expired during the cycle and were taken over; their reports are left to the new owner',
+        );
+      }
+      if (bulk.length === 0) continue;
+      reported += await this.reportBulk(bulk, owner);
+    }
+    return reported;
+  }
+
+  /** Reports one bulk of jobs whose leases this cycle holds, applies the answers and releases them. */
+  private async reportBulk(bulk: JobSpec[], owner: string): Promise<number> {
+    const { ctx } = this;
     const changes = new ChangeSet();
     const toKill: JobSpec[] = [];
-    for (let i = 0; i < jobs.length; i += cfg.nJobsInBulk) {
-      const bulk = jobs.slice(i, i + cfg.nJobsInBulk);
-      const site = { section: 'communicator', method: 'updateJobs' };
-      const outcomes = outcomesFor<{ command?: string }>(
+    const site = { section: 'communicator', method: 'updateJobs' };
+    const outcomes = outcomesFor<{ command?: string }>(
+      site,
+      await callPlugin(
         site,
-        await callPlugin(
-          site,
-          (c) => ctx.communicator.updateJobs(bulk, owner, c),
-          ctx.config.pluginCallTimeoutMs,
-          ctx.signal,
-        ),
-        bulk.length,
-      );
-      for (const [k, job] of bulk.entries()) this.applyJobOutcome(job, outcomes[k]!, changes, toKill);
-    }
+        (c) => ctx.communicator.updateJobs(bulk, owner, c),
+        ctx.config.pluginCallTimeoutMs,
+        ctx.signal,
+      ),
+      bulk.length,
+    );
+    for (const [k, job] of bulk.entries()) this.applyJobOutcome(job, outcomes[k]!, changes, toKill);
     const killed = toKill.length > 0 ? await this.killJobs(toKill, changes) : 0;
     await commitChanges(ctx, this.name, changes, async (em) => {
-      await releaseRows(em, JOB_LEASES.propagator, ids, owner);
+      await releaseRows(
+        em,
+        JOB_LEASES.propagator,
+        bulk.map((j) => j.PandaID),
+        owner,
+      );
     });
     if (killed > 0) ctx.logger.info({ agent: this.name, jobs: killed }, 'kill requested by the WMS');
-    return jobs.length;
+    return bulk.length;
   }
 
   private applyJobOutcome(

@@ -103,6 +103,48 @@ export async function claimKeys(em: EntityManager, req: ClaimRequest): Promise<(
   return ids;
 }
 
+/**
+ * Renews the leases `owner` still holds on `ids` (their time becomes `now`) and returns the IDs
+ * it still holds: a lease that expired and was taken over is not renewed, and its row must be
+ * left to its new owner. Called right before a side effect that must not happen twice (a report
+ * to the WMS), so a long cycle cannot lose its rows to another instance in the middle of it.
+ */
+export async function renewLeases(
+  em: EntityManager,
+  lease: LeaseColumns,
+  ids: (number | string)[],
+  owner: string,
+  now: Date,
+): Promise<(number | string)[]> {
+  if (ids.length === 0) return [];
+  if (!lease.lock) throw new Error(`lease on ${lease.table}.${lease.time} has no owner to renew`);
+  const source = em.connection;
+  const table = ident(lease.table);
+  const id = ident(lease.id);
+  const lock = ident(lease.lock);
+  const key = (v: unknown) => (lease.textId ? String(v) : Number(v));
+  const inList = ids.map(() => '?').join(',');
+  if (databaseKind(source) === 'sqlite') {
+    const rows: Record<string, unknown>[] = await em.query(
+      `UPDATE ${table} SET ${ident(lease.time)} = ? WHERE ${id} IN (${inList}) AND ${lock} = ? RETURNING ${id}`,
+      [sqlTime(source, now), ...ids, owner],
+    );
+    return rows.map((r) => key(r[id]));
+  }
+  const rows: Record<string, unknown>[] = await em.query(
+    `SELECT ${id} FROM ${table} WHERE ${id} IN (${inList}) AND ${lock} = ? FOR UPDATE`,
+    [...ids, owner],
+  );
+  const held = rows.map((r) => key(r[id]));
+  if (held.length > 0) {
+    await em.query(
+      `UPDATE ${table} SET ${ident(lease.time)} = ? WHERE ${id} IN (${held.map(() => '?').join(',')}) AND ${lock} = ?`,
+      [sqlTime(source, now), ...held, owner],
+    );
+  }
+  return held;
+}
+
 /** Releases leases held by `owner` (rows another owner took over are left alone). */
 export async function releaseRows(
   em: EntityManager,

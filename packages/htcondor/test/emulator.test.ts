@@ -308,10 +308,17 @@ describe('condor_q and condor_history', () => {
       { cwd: dir },
     );
     await waitFor(() => emu.history().length === 3, 10_000, 'the jobs to complete');
+    // The three procs run at once, so they complete in any order; history prints the newest first.
+    const newestFirst = emu
+      .history()
+      .map((ad) => ad.ProcId)
+      .reverse();
     expect(emu.run('condor_history', ['-af', 'ClusterId', 'ProcId', 's', 'ExitCode', 'Missing']).stdout).toBe(
-      '1 2 a b 0 undefined\n1 1 a b 0 undefined\n1 0 a b 0 undefined\n',
+      newestFirst.map((p) => `1 ${p} a b 0 undefined\n`).join(''),
     );
-    expect(emu.run('condor_history', ['-match', '1', '-af:j', 'JobStatus']).stdout).toBe('1.2 4\n');
+    expect(emu.run('condor_history', ['-match', '1', '-af:j', 'JobStatus']).stdout).toBe(
+      `1.${newestFirst[0]} 4\n`,
+    );
     expect(
       emu.run('condor_history', ['1.1', '-format', '%d.', 'ClusterId', '-format', '%d\\n', 'ProcId']).stdout,
     ).toBe('1.1\n');
@@ -323,7 +330,7 @@ describe('condor_q and condor_history', () => {
     expect(q.code).toBe(1);
     expect(q.stderr).toMatch(/^\n-- Failed to fetch ads from: <127\.0\.0\.1:9618\?[^>]*> : \S+\n/);
     // Without -name condor_history reads the local history file even when the schedd is down.
-    expect(emu.run('condor_history', ['-af', 'ProcId', '-match', '1']).stdout).toBe('2\n');
+    expect(emu.run('condor_history', ['-af', 'ProcId', '-match', '1']).stdout).toBe(`${newestFirst[0]}\n`);
     expect(emu.run('condor_q', ['-json', '-constraint', '(ClusterId =='])).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('is not a valid constraint'),

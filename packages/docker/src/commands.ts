@@ -3,9 +3,17 @@
 // and inspect results and of multiplexed logs; and the files the plugins keep in an access point.
 // Pure functions and small file helpers; the transport (dockerode, timeouts, errors) is in
 // engine-api.ts.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, posix } from 'node:path';
+import {
+  type ExitFileRead,
+  readExitFile as readExitFileIn,
+  workerRecordFile,
+  writeJsonRecord,
+} from '@harvester-ts/batch-support';
 import { DEFAULT_DOCKER_SOCKET } from './engine-api.js';
+
+export { type ExitFileRead, writeAtomic } from '@harvester-ts/batch-support';
 
 // ---- names, labels, files ---------------------------------------------------------------------------
 
@@ -493,12 +501,6 @@ export function demuxLogs(raw: Buffer): { stdout: Buffer; stderr: Buffer } {
 
 // ---- access-point files ------------------------------------------------------------------------------
 
-export async function writeAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, data, { mode });
-  await rename(tmp, path);
-}
-
 /** What the submitter records in `<accessPoint>/harvester-docker.json`. */
 export interface DockerWorkerRecord {
   batchName: string;
@@ -513,38 +515,25 @@ export interface DockerWorkerRecord {
   writtenAt: string;
 }
 
+/** The worker record file; sweepWorker removes only access points holding this worker's. */
+export const DOCKER_RECORD_FILE = workerRecordFile<DockerWorkerRecord>({
+  name: DOCKER_FILE_NAMES.record,
+  systemName: 'Docker',
+  isValid: (value) =>
+    typeof value.batchName === 'string' &&
+    Number.isInteger(value.workerID) &&
+    typeof value.harvesterId === 'string' &&
+    typeof value.containerName === 'string' &&
+    !(value.containerId !== undefined && !isContainerId(value.containerId)),
+});
+
 export async function writeWorkerRecord(accessPoint: string, record: DockerWorkerRecord): Promise<void> {
-  await writeAtomic(join(accessPoint, DOCKER_FILE_NAMES.record), `${JSON.stringify(record)}\n`);
+  await DOCKER_RECORD_FILE.write(accessPoint, record);
 }
 
 /** The record, undefined when absent; throws on a record that is present but malformed. */
 export async function readWorkerRecord(accessPoint: string): Promise<DockerWorkerRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(accessPoint, DOCKER_FILE_NAMES.record), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-  let value: Partial<DockerWorkerRecord>;
-  try {
-    value = JSON.parse(text) as Partial<DockerWorkerRecord>;
-  } catch {
-    throw new Error(`malformed ${DOCKER_FILE_NAMES.record} in ${accessPoint}: not JSON`);
-  }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof value.batchName !== 'string' ||
-    !Number.isInteger(value.workerID) ||
-    typeof value.harvesterId !== 'string' ||
-    typeof value.containerName !== 'string' ||
-    (value.containerId !== undefined && !isContainerId(value.containerId))
-  ) {
-    throw new Error(`malformed ${DOCKER_FILE_NAMES.record} in ${accessPoint}`);
-  }
-  return value as DockerWorkerRecord;
+  return DOCKER_RECORD_FILE.read(accessPoint);
 }
 
 /** What the sweeper records when it stops a worker's container. */
@@ -555,7 +544,7 @@ export interface DockerKillRecord {
 }
 
 export async function writeKillRecord(accessPoint: string, record: DockerKillRecord): Promise<void> {
-  await writeAtomic(join(accessPoint, DOCKER_FILE_NAMES.kill), `${JSON.stringify(record)}\n`);
+  await writeJsonRecord(accessPoint, DOCKER_FILE_NAMES.kill, record);
 }
 
 /** The kill record; undefined when absent or unreadable (it only refines a status). */
@@ -573,20 +562,9 @@ export async function readKillRecord(accessPoint: string): Promise<DockerKillRec
   }
 }
 
-export type ExitFileRead = { kind: 'absent' } | { kind: 'code'; code: number } | { kind: 'malformed' };
-
 /** The worker wrapper's exit file. */
 export async function readExitFile(accessPoint: string): Promise<ExitFileRead> {
-  let text: string;
-  try {
-    text = await readFile(join(accessPoint, DOCKER_FILE_NAMES.exitCode), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
-    throw err;
-  }
-  const t = text.trim();
-  return /^[0-9]{1,3}$/.test(t) ? { kind: 'code', code: Number(t) } : { kind: 'malformed' };
+  return readExitFileIn(accessPoint, DOCKER_FILE_NAMES.exitCode);
 }
 
 // ---- small helpers -------------------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 // all of a call's containers at once (bounded), leaving them for the monitor to read how they
 // ended; sweepWorker then removes the container and the access point, only a real directory
 // holding this worker's record.
-import { lstat, rm } from 'node:fs/promises';
+import { removeWorkerAccessPoint } from '@harvester-ts/batch-support';
 import {
   type CallOptions,
   defineSweeper,
   errorText,
-  fatal,
   mapLimit,
   type Outcome,
   type PluginContext,
@@ -15,13 +14,7 @@ import {
   success,
   type WorkSpec,
 } from '@harvester-ts/core';
-import {
-  DOCKER_FILE_NAMES,
-  isContainerId,
-  parseContainerDetails,
-  readWorkerRecord,
-  writeKillRecord,
-} from './commands.js';
+import { DOCKER_RECORD_FILE, isContainerId, parseContainerDetails, writeKillRecord } from './commands.js';
 import { createEngineClient, type EngineClient, engineErrorOf } from './engine-api.js';
 import { DOCKER_COMPATIBILITY, type DockerSweeperOptions, dockerSweeperOptions } from './options.js';
 
@@ -116,41 +109,10 @@ export class DockerSweeperInstance {
         if (e.kind !== 'notFound') return retryLater(e.message);
       }
     }
-    const ap = worker.accessPoint;
-    if (!ap) return success(undefined, 'the worker has no access point');
-    let st: Awaited<ReturnType<typeof lstat>>;
-    try {
-      st = await lstat(ap);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return success(undefined, 'no access point to remove');
-      return retryLater(`cannot inspect ${ap}: ${errorText(err)}`);
-    }
-    if (!st.isDirectory()) return fatal(`refusing to remove ${ap}: not a directory`);
-    let record: Awaited<ReturnType<typeof readWorkerRecord>>;
-    try {
-      record = await readWorkerRecord(ap);
-    } catch (err) {
-      return fatal(`refusing to remove ${ap}: ${errorText(err)}`);
-    }
-    if (record === undefined) {
-      return fatal(
-        `refusing to remove ${ap}: it has no ${DOCKER_FILE_NAMES.record}, so it is no Docker access point`,
-      );
-    }
-    if (record.batchName !== worker.batchName) {
-      return fatal(`refusing to remove ${ap}: it belongs to ${record.batchName}, not ${worker.batchName}`);
-    }
-    try {
-      await rm(ap, { recursive: true, force: true });
-    } catch (err) {
-      return retryLater(`cannot remove ${ap}: ${errorText(err)}`);
-    }
-    this.log.debug(
-      { workerID: worker.workerID, accessPoint: ap },
-      'removed the container and the access point',
-    );
-    return success();
+    return removeWorkerAccessPoint(worker, DOCKER_RECORD_FILE, {
+      log: this.log,
+      removedMessage: 'removed the container and the access point',
+    });
   }
 }
 

@@ -3,11 +3,10 @@
 // whose queue was reset may hold another's job under the same id), and removes access points,
 // only real directories holding this worker's record (and, with checkJobBeforeSweep, only once
 // its job has left the queue: a job still there is removed first).
-import { lstat, rm } from 'node:fs/promises';
+import { removeWorkerAccessPoint } from '@harvester-ts/batch-support';
 import {
   type CallOptions,
   defineSweeper,
-  errorText,
   fatal,
   type Outcome,
   type PluginContext,
@@ -27,7 +26,7 @@ import {
 import { removeJobs } from './removal.js';
 import { CondorTools } from './runner.js';
 import { parseSubmissionHost, type ScheddTarget, targetKey } from './schedds.js';
-import { CONDOR_FILE_NAMES, readWorkerRecord } from './worker-record.js';
+import { CONDOR_RECORD_FILE } from './worker-record.js';
 
 /** What the sweeper asks condor_q about a job before removing it. */
 const OWNER_ATTRIBUTES = ['ClusterId', 'ProcId', 'JobStatus', 'harvesterID', 'harvesterWorkerID'];
@@ -130,59 +129,38 @@ export class HTCondorSweeperInstance {
    * checkJobBeforeSweep, a job still in the queue is removed (condor_rm) and the sweep retried.
    */
   async sweepWorker(worker: WorkSpec, call?: CallOptions): Promise<Outcome> {
-    const ap = worker.accessPoint;
-    if (!ap) return success(undefined, 'the worker has no access point');
-    let st: Awaited<ReturnType<typeof lstat>>;
-    try {
-      st = await lstat(ap);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return success(undefined, 'no access point to remove');
-      return retryLater(`cannot inspect ${ap}: ${errorText(err)}`);
-    }
-    if (!st.isDirectory()) return fatal(`refusing to remove ${ap}: not a directory`);
-    let record: Awaited<ReturnType<typeof readWorkerRecord>>;
-    try {
-      record = await readWorkerRecord(ap);
-    } catch (err) {
-      return fatal(`refusing to remove ${ap}: ${errorText(err)}`);
-    }
-    if (record === undefined) {
-      return fatal(
-        `refusing to remove ${ap}: it has no ${CONDOR_FILE_NAMES.record}, so it is no HTCondor access point`,
-      );
-    }
-    if (record.batchName !== worker.batchName) {
-      return fatal(`refusing to remove ${ap}: it belongs to ${record.batchName}, not ${worker.batchName}`);
-    }
+    return removeWorkerAccessPoint(worker, CONDOR_RECORD_FILE, {
+      beforeRemove: (record) => this.jobLeftQueue(worker, record.submissionHost, call),
+      log: this.log,
+    });
+  }
+
+  /**
+   * With checkJobBeforeSweep, a retry while the worker's job is still in the queue (it is
+   * removed first: condor_rm); undefined once it has left.
+   */
+  private async jobLeftQueue(
+    worker: WorkSpec,
+    recordedHost: string,
+    call?: CallOptions,
+  ): Promise<Outcome | undefined> {
     const id = parseCondorJobId(worker.batchID);
-    if (this.options.checkJobBeforeSweep && id !== undefined) {
-      const target = parseSubmissionHost(worker.submissionHost ?? record.submissionHost);
-      const q = await queryQueue(this.tools, target, [id], OWNER_ATTRIBUTES, call?.signal);
-      if (!q.ok) return retryLater(q.diag);
-      // Another's job under the same id (a reset queue) is not this worker's: the worker's is gone.
-      const ads = q.ads.filter((a) => jobOwnership(a, worker.workerID, this.harvesterId) === 'mine');
-      if (ads.length > 0) {
-        const key = `${id.cluster}.${id.proc}`;
-        if (ads.some((a) => a.JobStatus === 3)) {
-          return retryLater(
-            `HTCondor job ${key} is still being removed from the queue of ${targetKey(target)}`,
-          );
-        }
-        const removal = await removeJobs(this.tools, target, [key], undefined, call?.signal);
-        const said = removal.ok ? (removal.perJob.get(key)?.text ?? 'no answer') : removal.diag;
-        return retryLater(
-          `HTCondor job ${key} is still in the queue of ${targetKey(target)}; condor_rm: ${said}`,
-        );
-      }
+    if (!this.options.checkJobBeforeSweep || id === undefined) return undefined;
+    const target = parseSubmissionHost(worker.submissionHost ?? recordedHost);
+    const q = await queryQueue(this.tools, target, [id], OWNER_ATTRIBUTES, call?.signal);
+    if (!q.ok) return retryLater(q.diag);
+    // Another's job under the same id (a reset queue) is not this worker's: the worker's is gone.
+    const ads = q.ads.filter((a) => jobOwnership(a, worker.workerID, this.harvesterId) === 'mine');
+    if (ads.length === 0) return undefined;
+    const key = `${id.cluster}.${id.proc}`;
+    if (ads.some((a) => a.JobStatus === 3)) {
+      return retryLater(`HTCondor job ${key} is still being removed from the queue of ${targetKey(target)}`);
     }
-    try {
-      await rm(ap, { recursive: true, force: true });
-    } catch (err) {
-      return retryLater(`cannot remove ${ap}: ${errorText(err)}`);
-    }
-    this.log.debug({ workerID: worker.workerID, accessPoint: ap }, 'removed the access point');
-    return success();
+    const removal = await removeJobs(this.tools, target, [key], undefined, call?.signal);
+    const said = removal.ok ? (removal.perJob.get(key)?.text ?? 'no answer') : removal.diag;
+    return retryLater(
+      `HTCondor job ${key} is still in the queue of ${targetKey(target)}; condor_rm: ${said}`,
+    );
   }
 }
 

@@ -16,14 +16,15 @@
 // Values are checked for the submit language: numbers are decimal integers, paths and words are
 // [A-Za-z0-9_./:@+=,-] only (so they mean the same bare, inside a ClassAd string or in arguments),
 // `{arguments}` is a complete new-syntax arguments value. A value that is not is an error naming it.
-import { accessSync, constants, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
+import { loadTemplateFile, packageTemplatePath, RenderError } from '@harvester-ts/batch-support';
 import { didYouMean, type WorkSpec } from '@harvester-ts/core';
 import type { CondorSubmitterOptions } from './options.js';
 import { argumentsValue } from './submit-description.js';
 import { CONDOR_FILE_NAMES } from './worker-record.js';
+
+export { RenderError, TemplateError } from '@harvester-ts/batch-support';
 
 /** How a placeholder's value is checked and written. */
 export type PlaceholderKind = 'integer' | 'path' | 'word' | 'arguments' | 'empty';
@@ -95,36 +96,7 @@ export const PLACEHOLDERS: Readonly<Record<string, PlaceholderSpec>> = {
 };
 
 /** The default submit description shipped with the package (templates/default.sub). */
-export const DEFAULT_TEMPLATE_PATH: string = resolveDefaultTemplate();
-
-function resolveDefaultTemplate(): string {
-  // From src/ (tests) and from dist/ (the bundle) alike the package root is one level up.
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidate = join(here, '..', 'templates', 'default.sub');
-  return existsSync(candidate) ? candidate : join(here, '..', '..', 'templates', 'default.sub');
-}
-
-/** A template that cannot be used; the message names every problem. */
-export class TemplateError extends Error {
-  constructor(
-    message: string,
-    readonly problems: string[],
-  ) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
-
-/** A value that cannot go into a submit description; names the placeholder. */
-export class RenderError extends Error {
-  constructor(
-    readonly placeholder: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RenderError';
-  }
-}
+export const DEFAULT_TEMPLATE_PATH: string = packageTemplatePath(import.meta.url, 'default.sub');
 
 type Segment =
   | { text: string }
@@ -278,20 +250,7 @@ export async function loadTemplate(
   path: string,
   options: Partial<CondorSubmitterOptions>,
 ): Promise<ParsedTemplate> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new TemplateError(`cannot read the template ${path}: ${(err as Error).message}`, [
-      (err as Error).message,
-    ]);
-  }
-  const parsed = parseTemplate(text, path);
-  const problems = templateProblems(parsed, options);
-  if (problems.length > 0) {
-    throw new TemplateError(`template ${path}: ${problems.join('; ')}`, problems);
-  }
-  return parsed;
+  return loadTemplateFile(path, parseTemplate, (parsed) => templateProblems(parsed, options));
 }
 
 // ---- values ------------------------------------------------------------------------------------------

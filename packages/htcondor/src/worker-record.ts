@@ -2,9 +2,14 @@
 // condor_submit runs: it marks a real HTCondor access point of this worker (sweepWorker deletes
 // nothing else) and tells a restarted harvester which schedd to ask (findWorkersByBatchName);
 // it learns the batchID once condor_submit has answered.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import {
+  type ExitFileRead,
+  readExitFile as readExitFileIn,
+  workerRecordFile,
+} from '@harvester-ts/batch-support';
 import { parseCondorJobId } from './commands.js';
+
+export { type ExitFileRead, writeAtomic } from '@harvester-ts/batch-support';
 
 export const CONDOR_FILE_NAMES = {
   /** What the worker is and where it was submitted (JSON). */
@@ -35,57 +40,26 @@ export interface CondorWorkerRecord {
   writtenAt: string;
 }
 
-/** Writes a file atomically (a temporary file in the same directory, then rename). */
-export async function writeAtomic(path: string, text: string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, text, { mode });
-  await rename(tmp, path);
-}
+/** The worker record file; sweepWorker removes only access points holding this worker's. */
+export const CONDOR_RECORD_FILE = workerRecordFile<CondorWorkerRecord>({
+  name: CONDOR_FILE_NAMES.record,
+  systemName: 'HTCondor',
+  isValid: (value) =>
+    typeof value.batchName === 'string' &&
+    typeof value.submissionHost === 'string' &&
+    !(value.batchID !== undefined && parseCondorJobId(value.batchID) === undefined),
+});
 
 export async function writeWorkerRecord(accessPoint: string, record: CondorWorkerRecord): Promise<void> {
-  await writeAtomic(join(accessPoint, CONDOR_FILE_NAMES.record), `${JSON.stringify(record)}\n`);
+  await CONDOR_RECORD_FILE.write(accessPoint, record);
 }
 
 /** The record, undefined when absent; throws on a record that is present but malformed. */
 export async function readWorkerRecord(accessPoint: string): Promise<CondorWorkerRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(accessPoint, CONDOR_FILE_NAMES.record), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-  let value: Partial<CondorWorkerRecord>;
-  try {
-    value = JSON.parse(text) as Partial<CondorWorkerRecord>;
-  } catch {
-    throw new Error(`malformed ${CONDOR_FILE_NAMES.record} in ${accessPoint}: not JSON`);
-  }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof value.batchName !== 'string' ||
-    typeof value.submissionHost !== 'string' ||
-    (value.batchID !== undefined && parseCondorJobId(value.batchID) === undefined)
-  ) {
-    throw new Error(`malformed ${CONDOR_FILE_NAMES.record} in ${accessPoint}`);
-  }
-  return value as CondorWorkerRecord;
+  return CONDOR_RECORD_FILE.read(accessPoint);
 }
 
 /** The wrapper's exit code from its exit file: absent, a code, or malformed. */
-export type ExitFileRead = { kind: 'absent' } | { kind: 'code'; code: number } | { kind: 'malformed' };
-
 export async function readExitFile(accessPoint: string): Promise<ExitFileRead> {
-  let text: string;
-  try {
-    text = await readFile(join(accessPoint, CONDOR_FILE_NAMES.exitCode), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
-    throw err;
-  }
-  const t = text.trim();
-  return /^[0-9]{1,3}$/.test(t) ? { kind: 'code', code: Number(t) } : { kind: 'malformed' };
+  return readExitFileIn(accessPoint, CONDOR_FILE_NAMES.exitCode);
 }

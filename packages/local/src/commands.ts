@@ -1,8 +1,9 @@
 // What the local backend has instead of a batch system's tools: argv and environment builders
 // for the worker wrapper, /proc readers, and the files the plugins leave in an access point.
 import { readFileSync } from 'node:fs';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { workerRecordFile, writeJsonRecord } from '@harvester-ts/batch-support';
 import type { WorkSpec } from '@harvester-ts/core';
 
 /** Files of the local backend in a worker's access point. */
@@ -230,36 +231,23 @@ export function buildWorkerEnv(
 
 // ---- access-point files ------------------------------------------------------------------------------
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp.${process.pid}`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
-}
+/** The worker record file; sweepWorker removes only access points holding this worker's. */
+export const LOCAL_RECORD_FILE = workerRecordFile<LocalWorkerRecord>({
+  name: LOCAL_FILE_NAMES.record,
+  systemName: 'local',
+  isValid: (value) =>
+    Number.isInteger(value.pid) && Number.isInteger(value.startTime) && typeof value.batchName === 'string',
+  absentCodes: ['ENOENT'],
+  notJson: 'rethrow',
+});
 
 export async function writeWorkerRecord(accessPoint: string, record: LocalWorkerRecord): Promise<void> {
-  await writeAtomic(join(accessPoint, LOCAL_FILE_NAMES.record), `${JSON.stringify(record)}\n`);
+  await LOCAL_RECORD_FILE.write(accessPoint, record);
 }
 
 /** The record, undefined when absent; throws on a record that is present but malformed. */
 export async function readWorkerRecord(accessPoint: string): Promise<LocalWorkerRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(accessPoint, LOCAL_FILE_NAMES.record), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  const value = JSON.parse(text) as Partial<LocalWorkerRecord>;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    !Number.isInteger(value.pid) ||
-    !Number.isInteger(value.startTime) ||
-    typeof value.batchName !== 'string'
-  ) {
-    throw new Error(`malformed ${LOCAL_FILE_NAMES.record} in ${accessPoint}`);
-  }
-  return value as LocalWorkerRecord;
+  return LOCAL_RECORD_FILE.read(accessPoint);
 }
 
 export type ExitFileRead =
@@ -292,7 +280,7 @@ export interface KillRecord {
 }
 
 export async function writeKillRecord(accessPoint: string, record: KillRecord): Promise<void> {
-  await writeAtomic(join(accessPoint, LOCAL_FILE_NAMES.kill), `${JSON.stringify(record)}\n`);
+  await writeJsonRecord(accessPoint, LOCAL_FILE_NAMES.kill, record);
 }
 
 export async function readKillRecord(accessPoint: string): Promise<KillRecord | undefined> {

@@ -1,11 +1,10 @@
 // Kills local workers (SIGTERM to the process group, SIGKILL after a grace period) and removes
 // their access points. Killing never blocks the caller for the grace period: the SIGKILL is
 // scheduled on an unref'd timer, and the deadline is recorded so that a later call escalates.
-import { lstat, rm } from 'node:fs/promises';
+import { removeWorkerAccessPoint } from '@harvester-ts/batch-support';
 import {
   defineSweeper,
   errorText,
-  fatal,
   type Outcome,
   type PluginContext,
   retryLater,
@@ -15,12 +14,11 @@ import {
 import {
   isLive,
   isOurs,
-  LOCAL_FILE_NAMES,
+  LOCAL_RECORD_FILE,
   type ProcessIdentity,
   type ProcessTable,
   parseBatchID,
   readKillRecord,
-  readWorkerRecord,
   scanProcesses,
   sessionMembers,
   writeKillRecord,
@@ -133,40 +131,16 @@ export class LocalSweeperInstance {
   }
 
   async sweepWorker(worker: WorkSpec): Promise<Outcome> {
-    const ap = worker.accessPoint;
-    if (!ap) return success(undefined, 'the worker has no access point');
-    let st: Awaited<ReturnType<typeof lstat>>;
-    try {
-      st = await lstat(ap);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return success(undefined, 'no access point to remove');
-      return retryLater(`cannot inspect ${ap}: ${errorText(err)}`);
-    }
-    if (!st.isDirectory()) return fatal(`refusing to remove ${ap}: not a directory`);
-    let record: Awaited<ReturnType<typeof readWorkerRecord>>;
-    try {
-      record = await readWorkerRecord(ap);
-    } catch (err) {
-      return fatal(`refusing to remove ${ap}: ${errorText(err)}`);
-    }
-    if (record === undefined) {
-      return fatal(
-        `refusing to remove ${ap}: it has no ${LOCAL_FILE_NAMES.record}, so it is no local access point`,
-      );
-    }
-    if (record.batchName !== worker.batchName) {
-      return fatal(`refusing to remove ${ap}: it belongs to ${record.batchName}, not ${worker.batchName}`);
-    }
-    const table = await scanProcesses();
-    if (workerGroupAlive(table, record)) return retryLater(`worker process ${record.pid} is still running`);
-    try {
-      await rm(ap, { recursive: true, force: true });
-    } catch (err) {
-      return retryLater(`cannot remove ${ap}: ${errorText(err)}`);
-    }
-    if (worker.batchID) this.deadlines.delete(worker.batchID);
-    return success();
+    return removeWorkerAccessPoint(worker, LOCAL_RECORD_FILE, {
+      beforeRemove: async (record) => {
+        const table = await scanProcesses();
+        if (workerGroupAlive(table, record))
+          return retryLater(`worker process ${record.pid} is still running`);
+      },
+      afterRemove: () => {
+        if (worker.batchID) this.deadlines.delete(worker.batchID);
+      },
+    });
   }
 }
 

@@ -1,112 +1,32 @@
 // The Slurm tools: how they are run (argv arrays, never a shell), the argv each plugin uses, and
 // parsers for what they print (Slurm 22.05 formats, batch-cli-formats.md part B). Parsers never
 // guess: a line they cannot read is returned as garbage for the caller to report.
-import { execFile } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { oneLine } from '@harvester-ts/core';
+import {
+  type CommandTimeoutConfig,
+  type ToolResult as CommandToolResult,
+  CommandTools,
+  type ExitFileRead,
+  readExitFile as readExitFileIn,
+  toolProgram,
+  workerRecordFile,
+} from '@harvester-ts/batch-support';
+
+export {
+  type CommandResult,
+  type CommandRunner,
+  type CommandRunOptions,
+  describeFailure,
+  type ExitFileRead,
+  execFileRunner,
+  writeAtomic,
+} from '@harvester-ts/batch-support';
 
 /** The Slurm commands the plugins run. */
 export type SlurmCommand = 'sbatch' | 'squeue' | 'sacct' | 'scontrol' | 'scancel';
 
-/** What running a command gave. */
-export interface CommandResult {
-  /** The exit status; null when the process was killed by a signal or could not start. */
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  /** Killed because it ran longer than its timeout. */
-  timedOut: boolean;
-  /** Why it could not be run at all (e.g. `spawn sbatch ENOENT`). */
-  error?: string;
-}
-
-export interface CommandRunOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-/** Runs a program with an argv array (no shell). Must not throw: failures are in the result. */
-export type CommandRunner = (
-  file: string,
-  args: readonly string[],
-  options: CommandRunOptions,
-) => Promise<CommandResult>;
-
-/** The default runner: execFile, `shell: false`, stdin closed, output up to 64 MiB. */
-export const execFileRunner: CommandRunner = (file, args, options) =>
-  new Promise((resolve) => {
-    let child: ReturnType<typeof execFile>;
-    try {
-      child = execFile(
-        file,
-        [...args],
-        {
-          shell: false,
-          timeout: options.timeoutMs,
-          killSignal: 'SIGKILL',
-          maxBuffer: 64 * 1024 * 1024,
-          encoding: 'utf8',
-          windowsHide: true,
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
-        (err, stdout, stderr) => {
-          const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: string | null }) | null;
-          if (e && typeof e.code !== 'number' && e.code !== undefined && !e.killed) {
-            // Could not start (ENOENT, EACCES) or aborted.
-            resolve({
-              code: null,
-              signal: null,
-              stdout: String(stdout ?? ''),
-              stderr: String(stderr ?? ''),
-              timedOut: false,
-              error: e.message,
-            });
-            return;
-          }
-          const signal = e?.signal ?? null;
-          resolve({
-            code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-            signal,
-            stdout: String(stdout ?? ''),
-            stderr: String(stderr ?? ''),
-            timedOut:
-              Boolean(e?.killed) && (e?.code === null || e?.code === undefined) && !options.signal?.aborted,
-          });
-        },
-      );
-    } catch (err) {
-      resolve({
-        code: null,
-        signal: null,
-        stdout: '',
-        stderr: '',
-        timedOut: false,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      return;
-    }
-    child.stdin?.end();
-  });
-
 /** The program to run for a command: `<slurmBinDir>/<command>`, or the bare name (PATH). */
 export function slurmProgram(command: SlurmCommand, slurmBinDir: string | undefined): string {
-  return slurmBinDir ? join(slurmBinDir, command) : command;
-}
-
-/** One line describing a failed command for a diagnostic: how it ended and its stderr. */
-export function describeFailure(command: SlurmCommand, result: CommandResult, timeoutMs?: number): string {
-  const stderr = oneLine(result.stderr);
-  const stdout = oneLine(result.stdout);
-  let how: string;
-  if (result.error !== undefined) how = `could not be run: ${result.error}`;
-  else if (result.timedOut)
-    how = `timed out${timeoutMs === undefined ? '' : ` after ${Math.round(timeoutMs / 1000)} s`}`;
-  else if (result.signal) how = `was killed by ${result.signal}`;
-  else how = `exited with code ${result.code}`;
-  const text = stderr || stdout;
-  return `${command} ${how}${text ? `: ${text}` : ''}`.slice(0, 480);
+  return toolProgram(command, slurmBinDir);
 }
 
 /** Messages meaning the controller (or its database) could not be reached: retry later. */
@@ -491,122 +411,49 @@ export interface SlurmWorkerRecord {
   writtenAt: string;
 }
 
-/** Writes a file atomically (a temporary file in the same directory, then rename). */
-export async function writeAtomic(path: string, text: string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, text, { mode });
-  await rename(tmp, path);
-}
+/** The worker record file; sweepWorker removes only access points holding this worker's. */
+export const SLURM_RECORD_FILE = workerRecordFile<SlurmWorkerRecord>({
+  name: SLURM_FILE_NAMES.record,
+  systemName: 'Slurm',
+  isValid: (value) =>
+    typeof value.batchName === 'string' &&
+    (value.mode === 'single' || value.mode === 'array') &&
+    !(
+      value.mode === 'array' &&
+      (typeof value.arrayName !== 'string' || !Number.isInteger(value.arrayIndex))
+    ) &&
+    !(value.batchID !== undefined && parseSlurmJobId(value.batchID) === undefined),
+  absentCodes: ['ENOENT'],
+});
 
 export async function writeWorkerRecord(accessPoint: string, record: SlurmWorkerRecord): Promise<void> {
-  await writeAtomic(join(accessPoint, SLURM_FILE_NAMES.record), `${JSON.stringify(record)}\n`);
+  await SLURM_RECORD_FILE.write(accessPoint, record);
 }
 
 /** The record, undefined when absent; throws on a record that is present but malformed. */
 export async function readWorkerRecord(accessPoint: string): Promise<SlurmWorkerRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(accessPoint, SLURM_FILE_NAMES.record), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  let value: Partial<SlurmWorkerRecord>;
-  try {
-    value = JSON.parse(text) as Partial<SlurmWorkerRecord>;
-  } catch {
-    throw new Error(`malformed ${SLURM_FILE_NAMES.record} in ${accessPoint}: not JSON`);
-  }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof value.batchName !== 'string' ||
-    (value.mode !== 'single' && value.mode !== 'array') ||
-    (value.mode === 'array' &&
-      (typeof value.arrayName !== 'string' || !Number.isInteger(value.arrayIndex))) ||
-    (value.batchID !== undefined && parseSlurmJobId(value.batchID) === undefined)
-  ) {
-    throw new Error(`malformed ${SLURM_FILE_NAMES.record} in ${accessPoint}`);
-  }
-  return value as SlurmWorkerRecord;
+  return SLURM_RECORD_FILE.read(accessPoint);
 }
 
 /** The wrapper's exit code from its exit file: absent, a code, or malformed. */
-export type ExitFileRead = { kind: 'absent' } | { kind: 'code'; code: number } | { kind: 'malformed' };
-
 export async function readExitFile(accessPoint: string): Promise<ExitFileRead> {
-  let text: string;
-  try {
-    text = await readFile(join(accessPoint, SLURM_FILE_NAMES.exitCode), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return { kind: 'absent' };
-    throw err;
-  }
-  const t = text.trim();
-  return /^[0-9]{1,3}$/.test(t) ? { kind: 'code', code: Number(t) } : { kind: 'malformed' };
+  return readExitFileIn(accessPoint, SLURM_FILE_NAMES.exitCode);
 }
-
-// ---- running -------------------------------------------------------------------------------------------
 
 // ---- the tools, configured -----------------------------------------------------------------------------
 
 /** How a plugin instance runs the Slurm tools: where they are, their timeouts, the runner. */
-export interface SlurmToolsConfig {
+export interface SlurmToolsConfig extends CommandTimeoutConfig<SlurmCommand> {
   slurmBinDir?: string | undefined;
-  commandTimeoutSeconds: number;
-  commandTimeouts: Partial<Record<SlurmCommand, number | undefined>>;
-  commandRunner?: CommandRunner | undefined;
 }
 
 /** A command's result with the timeout it ran under. */
-export interface ToolResult extends CommandResult {
-  command: SlurmCommand;
-  timeoutMs: number;
-}
+export type ToolResult = CommandToolResult<SlurmCommand>;
 
 /** Runs the Slurm tools for one plugin instance; aborted with the harvester's shutdown signal. */
-export class SlurmTools {
-  private readonly runner: CommandRunner;
-
-  constructor(
-    private readonly config: SlurmToolsConfig,
-    private readonly shutdown?: AbortSignal,
-  ) {
-    this.runner = config.commandRunner ?? execFileRunner;
-  }
-
-  timeoutMs(command: SlurmCommand): number {
-    return (this.config.commandTimeouts[command] ?? this.config.commandTimeoutSeconds) * 1000;
-  }
-
-  async run(command: SlurmCommand, args: readonly string[], signal?: AbortSignal): Promise<ToolResult> {
-    const timeoutMs = this.timeoutMs(command);
-    const signals = [this.shutdown, signal].filter((s): s is AbortSignal => s !== undefined);
-    const combined =
-      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    let result: CommandResult;
-    try {
-      result = await this.runner(slurmProgram(command, this.config.slurmBinDir), args, {
-        timeoutMs,
-        ...(combined ? { signal: combined } : {}),
-      });
-    } catch (err) {
-      result = {
-        code: null,
-        signal: null,
-        stdout: '',
-        stderr: '',
-        timedOut: false,
-        error: err instanceof Error ? err.message : String(err),
-      };
-    }
-    return { ...result, command, timeoutMs };
-  }
-
-  /** The diagnostic of a failed run. */
-  describe(result: ToolResult): string {
-    return describeFailure(result.command, result, result.timeoutMs);
+export class SlurmTools extends CommandTools<SlurmCommand> {
+  constructor(config: SlurmToolsConfig, shutdown?: AbortSignal) {
+    super({ ...config, binDir: config.slurmBinDir }, shutdown);
   }
 }
 

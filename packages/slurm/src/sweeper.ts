@@ -1,11 +1,9 @@
 // Kills Slurm jobs with one scancel call for all of them, and removes access points, only real
 // directories holding this worker's record.
-import { lstat, rm } from 'node:fs/promises';
+import { removeWorkerAccessPoint } from '@harvester-ts/batch-support';
 import {
   type CallOptions,
   defineSweeper,
-  errorText,
-  fatal,
   type Outcome,
   type PluginContext,
   retryLater,
@@ -19,8 +17,7 @@ import {
   parseScancelErrors,
   parseSlurmJobId,
   parseSqueueOutput,
-  readWorkerRecord,
-  SLURM_FILE_NAMES,
+  SLURM_RECORD_FILE,
   SlurmTools,
   scancelArgv,
   squeueActiveArgv,
@@ -87,43 +84,15 @@ export class SlurmSweeperInstance {
    * checkJobBeforeSweep, a job squeue still lists as active is a retry.
    */
   async sweepWorker(worker: WorkSpec, call?: CallOptions): Promise<Outcome> {
-    const ap = worker.accessPoint;
-    if (!ap) return success(undefined, 'the worker has no access point');
-    let st: Awaited<ReturnType<typeof lstat>>;
-    try {
-      st = await lstat(ap);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return success(undefined, 'no access point to remove');
-      return retryLater(`cannot inspect ${ap}: ${errorText(err)}`);
-    }
-    if (!st.isDirectory()) return fatal(`refusing to remove ${ap}: not a directory`);
-    let record: Awaited<ReturnType<typeof readWorkerRecord>>;
-    try {
-      record = await readWorkerRecord(ap);
-    } catch (err) {
-      return fatal(`refusing to remove ${ap}: ${errorText(err)}`);
-    }
-    if (record === undefined) {
-      return fatal(
-        `refusing to remove ${ap}: it has no ${SLURM_FILE_NAMES.record}, so it is no Slurm access point`,
-      );
-    }
-    if (record.batchName !== worker.batchName) {
-      return fatal(`refusing to remove ${ap}: it belongs to ${record.batchName}, not ${worker.batchName}`);
-    }
-    if (this.options.checkJobBeforeSweep && parseSlurmJobId(worker.batchID) !== undefined) {
-      const active = await this.stillActive(worker.batchID as string, call);
-      if (active !== false)
-        return retryLater(active === true ? `Slurm job ${worker.batchID} is still active` : active);
-    }
-    try {
-      await rm(ap, { recursive: true, force: true });
-    } catch (err) {
-      return retryLater(`cannot remove ${ap}: ${errorText(err)}`);
-    }
-    this.log.debug({ workerID: worker.workerID, accessPoint: ap }, 'removed the access point');
-    return success();
+    return removeWorkerAccessPoint(worker, SLURM_RECORD_FILE, {
+      beforeRemove: async () => {
+        if (!this.options.checkJobBeforeSweep || parseSlurmJobId(worker.batchID) === undefined) return;
+        const active = await this.stillActive(worker.batchID as string, call);
+        if (active !== false)
+          return retryLater(active === true ? `Slurm job ${worker.batchID} is still active` : active);
+      },
+      log: this.log,
+    });
   }
 
   /** true / false, or the diagnostic when squeue could not tell. */

@@ -7,13 +7,13 @@
 // Values are checked for sh: numbers are decimal integers, paths and names are single words of
 // [A-Za-z0-9_./:@+=,-] (so they mean the same unquoted, quoted, or in an #SBATCH line), and
 // {executable} is the host's argv, single-quoted. A value that is not is an error naming it.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, normalize, relative } from 'node:path';
+import { loadTemplateFile, packageTemplatePath, RenderError } from '@harvester-ts/batch-support';
 import { didYouMean, type WorkSpec } from '@harvester-ts/core';
 import { SLURM_FILE_NAMES } from './commands.js';
 import type { SlurmSubmitterOptions } from './options.js';
+
+export { RenderError, TemplateError } from '@harvester-ts/batch-support';
 
 /** How a placeholder's value is checked and written. */
 export type PlaceholderKind = 'integer' | 'path' | 'word' | 'argv';
@@ -76,36 +76,7 @@ export const PLACEHOLDERS: Readonly<Record<string, PlaceholderSpec>> = {
 };
 
 /** The default batch script shipped with the package (templates/default.sh). */
-export const DEFAULT_TEMPLATE_PATH: string = resolveDefaultTemplate();
-
-function resolveDefaultTemplate(): string {
-  // From src/ (tests) and from dist/ (the bundle) alike the package root is one level up.
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidate = join(here, '..', 'templates', 'default.sh');
-  return existsSync(candidate) ? candidate : join(here, '..', '..', 'templates', 'default.sh');
-}
-
-/** A template that cannot be used; the message names every problem. */
-export class TemplateError extends Error {
-  constructor(
-    message: string,
-    readonly problems: string[],
-  ) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
-
-/** A value that cannot go into a script; names the placeholder. */
-export class RenderError extends Error {
-  constructor(
-    readonly placeholder: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RenderError';
-  }
-}
+export const DEFAULT_TEMPLATE_PATH: string = packageTemplatePath(import.meta.url, 'default.sh');
 
 type Segment = { text: string } | { name: string; line: number; inDirective: boolean };
 
@@ -246,20 +217,7 @@ export function templateProblems(parsed: ParsedTemplate, check: TemplateCheckOpt
 
 /** Reads and checks a template; throws a TemplateError naming every problem. */
 export async function loadTemplate(path: string, check: TemplateCheckOptions): Promise<ParsedTemplate> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new TemplateError(`cannot read the template ${path}: ${(err as Error).message}`, [
-      (err as Error).message,
-    ]);
-  }
-  const parsed = parseTemplate(text, path);
-  const problems = templateProblems(parsed, check);
-  if (problems.length > 0) {
-    throw new TemplateError(`template ${path}: ${problems.join('; ')}`, problems);
-  }
-  return parsed;
+  return loadTemplateFile(path, parseTemplate, (parsed) => templateProblems(parsed, check));
 }
 
 // ---- values ------------------------------------------------------------------------------------------

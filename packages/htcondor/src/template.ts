@@ -17,14 +17,23 @@
 // [A-Za-z0-9_./:@+=,-] only (so they mean the same bare, inside a ClassAd string or in arguments),
 // `{arguments}` is a complete new-syntax arguments value. A value that is not is an error naming it.
 import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join, relative } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { loadTemplateFile, packageTemplatePath, RenderError } from '@harvester-ts/batch-support';
-import { didYouMean, type WorkSpec } from '@harvester-ts/core';
+import {
+  didYouMean,
+  logSubdirOf,
+  logUrlOf,
+  placeholderValueProblem,
+  renderPlaceholders,
+  type WorkSpec,
+  workerResourceValues,
+} from '@harvester-ts/core';
 import type { CondorSubmitterOptions } from './options.js';
 import { argumentsValue } from './submit-description.js';
 import { CONDOR_FILE_NAMES } from './worker-record.js';
 
 export { RenderError, TemplateError } from '@harvester-ts/batch-support';
+export { coreFactorOf, logSubdirOf, logUrlOf, SAFE_WORD, unsafePathProblem } from '@harvester-ts/core';
 
 /** How a placeholder's value is checked and written. */
 export type PlaceholderKind = 'integer' | 'path' | 'word' | 'arguments' | 'empty';
@@ -259,39 +268,18 @@ export async function loadTemplate(
 export type PlaceholderValue = string | number | readonly string[];
 export type PlaceholderValues = Record<string, PlaceholderValue>;
 
-/** Letters, digits and `_./:@+=,-`: means the same bare, in a ClassAd string and in arguments. */
-export const SAFE_WORD = /^[A-Za-z0-9_./:@+=,-]*$/;
-
-/** Why a path cannot go into a submit description, or undefined. */
-export function unsafePathProblem(path: string): string | undefined {
-  if (!isAbsolute(path)) return 'is not an absolute path';
-  if (!SAFE_WORD.test(path)) return 'has characters other than letters, digits and _./:@+=,-';
-  if (path.split('/').some((seg) => seg === '..' || seg === '.')) return "has '.' or '..' components";
-  return undefined;
-}
-
 /** Checks and writes one value. */
 export function formatValue(name: string, kind: PlaceholderKind, value: PlaceholderValue): string {
   const bad = (why: string) =>
     new RenderError(name, `placeholder {${name}}: the value ${JSON.stringify(value)} ${why}`);
   switch (kind) {
     case 'integer':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-        throw bad('is not a non-negative integer');
-      return String(value);
-    case 'path': {
-      if (typeof value !== 'string') throw bad('is not a path');
-      const problem = unsafePathProblem(value);
+    case 'path':
+    case 'word': {
+      const problem = placeholderValueProblem(kind, value, 'a submit description');
       if (problem) throw bad(problem);
-      return value;
-    }
-    case 'word':
-      if (typeof value !== 'string' && typeof value !== 'number') throw bad('is not a string');
-      if (!SAFE_WORD.test(String(value)))
-        throw bad(
-          'has characters other than letters, digits and _./:@+=,- (not safe in a submit description)',
-        );
       return String(value);
+    }
     case 'arguments':
       if (!Array.isArray(value)) throw bad('is not a list of words');
       try {
@@ -306,36 +294,21 @@ export function formatValue(name: string, kind: PlaceholderKind, value: Placehol
 
 /** Fills in a parsed template; throws a RenderError naming the first value that cannot be used. */
 export function renderTemplate(parsed: ParsedTemplate, values: PlaceholderValues): string {
-  let out = '';
-  for (const seg of parsed.segments) {
-    if ('text' in seg) {
-      out += seg.text;
-      continue;
-    }
-    const spec = PLACEHOLDERS[seg.name];
-    if (spec === undefined) {
-      throw new RenderError(
-        seg.name,
-        `unknown placeholder {${seg.name}}${didYouMean(seg.name, Object.keys(PLACEHOLDERS))}`,
-      );
-    }
-    const value = values[seg.name];
-    if (value === undefined) {
-      throw new RenderError(
-        seg.name,
-        `placeholder {${seg.name}} has no value${spec.needs ? ` (set the option ${spec.needs})` : ''}`,
-      );
-    }
-    const text = formatValue(seg.name, spec.kind, value);
-    if (text === '' && !seg.emptyOk) {
-      throw new RenderError(
-        seg.name,
-        `placeholder {${seg.name}} on line ${seg.line} of the template is empty where it stands bare: condor_submit takes an empty value as "not set", and this worker's job would get the first worker's value; put it inside quotes, or give the worker a value`,
-      );
-    }
-    out += text;
-  }
-  return out;
+  return renderPlaceholders(parsed.segments, {
+    placeholders: PLACEHOLDERS,
+    values,
+    format: (seg, spec, value) => {
+      const text = formatValue(seg.name, spec.kind, value);
+      if (text === '' && !seg.emptyOk) {
+        throw new RenderError(
+          seg.name,
+          `placeholder {${seg.name}} on line ${seg.line} of the template is empty where it stands bare: condor_submit takes an empty value as "not set", and this worker's job would get the first worker's value; put it inside quotes, or give the worker a value`,
+        );
+      }
+      return text;
+    },
+    fail: (name, message) => new RenderError(name, message),
+  });
 }
 
 /** A rendered template without its (final) queue statement. */
@@ -368,23 +341,6 @@ export function resolveProgram(program: string, pathEnv = process.env.PATH ?? ''
 
 // ---- the placeholder map of a worker -------------------------------------------------------------------
 
-/** Harvester's nCoreFactor for a worker: a number, or per jobType and resourceType (default 1). */
-export function coreFactorOf(factor: CondorSubmitterOptions['nCoreFactor'], worker: WorkSpec): number {
-  if (typeof factor === 'number') return factor;
-  return factor[worker.jobType ?? '']?.[worker.resourceType ?? ''] ?? 1;
-}
-
-/** The URL of a local path under logBaseURL when it lies under logDir, else undefined. */
-export function logUrlOf(
-  options: Pick<CondorSubmitterOptions, 'logDir' | 'logBaseURL'>,
-  path: string,
-): string | undefined {
-  if (!options.logBaseURL || !options.logDir) return undefined;
-  const rel = relative(options.logDir, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
-  return `${options.logBaseURL.replace(/\/+$/, '')}/${rel}`;
-}
-
 export interface WorkerPlaceholderContext {
   harvesterId: string;
   queueName: string | undefined;
@@ -394,48 +350,18 @@ export interface WorkerPlaceholderContext {
   now?: Date;
 }
 
-function ceilDiv(a: number, b: number): number {
-  return Math.ceil(a / b);
-}
-
-/**
- * Harvester's per-hour log subdirectory name, `yy-mm-dd_HH` of `now` in UTC
- * (`naive_utcnow().strftime("%y-%m-%d_%H")`): a bare name; the directory is `<logDir>/<name>`.
- */
-export function logSubdirOf(now: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(now.getUTCFullYear() % 100)}-${p(now.getUTCMonth() + 1)}-${p(now.getUTCDate())}_${p(now.getUTCHours())}`;
-}
-
 /** The placeholder values of one worker (Harvester's make_a_jdl map, checked on render). */
 export function workerPlaceholders(
   worker: WorkSpec,
   options: CondorSubmitterOptions,
   c: WorkerPlaceholderContext,
 ): PlaceholderValues {
-  const nCore = worker.nCore && worker.nCore > 0 ? worker.nCore : (options.nCorePerNode ?? 1);
-  const nCorePerNode = options.nCorePerNode ?? nCore;
-  const factor = coreFactorOf(options.nCoreFactor, worker);
-  const ram = worker.minRamCount && worker.minRamCount > 0 ? Math.max(worker.minRamCount, nCore) : nCore;
-  const walltime = worker.maxWalltime && worker.maxWalltime > 0 ? worker.maxWalltime : 0;
   const now = c.now ?? new Date();
   const accessPoint = worker.accessPoint ?? '';
   const label = worker.jobs?.[0]?.jobParams?.prodSourceLabel;
   const schedd = c.submissionHost.split(',')[0] ?? '';
   const values: PlaceholderValues = {
-    nCorePerNode,
-    nCoreTotal: nCore * factor,
-    nCoreFactor: factor,
-    nNode: options.nNode ?? ceilDiv(nCore, nCorePerNode),
-    requestRam: ram * factor,
-    requestRamBytes: ram * 2 ** 20 * factor,
-    requestRamPerCore: ceilDiv(ram, nCore),
-    requestRamBytesPerCore: ceilDiv(ram * 2 ** 20, nCore),
-    requestDisk: worker.maxDiskCount && worker.maxDiskCount > 0 ? worker.maxDiskCount * 1024 : 1,
-    requestWalltime: walltime,
-    requestWalltimeMinute: ceilDiv(walltime, 60),
-    requestCputime: walltime * nCore,
-    requestCputimeMinute: ceilDiv(walltime * nCore, 60),
+    ...workerResourceValues(worker, options),
     accessPoint,
     workerID: worker.workerID,
     batchName: worker.batchName,

@@ -7,13 +7,22 @@
 // Values are checked for sh: numbers are decimal integers, paths and names are single words of
 // [A-Za-z0-9_./:@+=,-] (so they mean the same unquoted, quoted, or in an #SBATCH line), and
 // {executable} is the host's argv, single-quoted. A value that is not is an error naming it.
-import { isAbsolute, join, normalize, relative } from 'node:path';
+import { join, normalize } from 'node:path';
 import { loadTemplateFile, packageTemplatePath, RenderError } from '@harvester-ts/batch-support';
-import { didYouMean, type WorkSpec } from '@harvester-ts/core';
+import {
+  didYouMean,
+  logSubdirOf,
+  logUrlOf,
+  placeholderValueProblem,
+  renderPlaceholders,
+  type WorkSpec,
+  workerResourceValues,
+} from '@harvester-ts/core';
 import { SLURM_FILE_NAMES } from './commands.js';
 import type { SlurmSubmitterOptions } from './options.js';
 
 export { RenderError, TemplateError } from '@harvester-ts/batch-support';
+export { coreFactorOf, unsafePathProblem } from '@harvester-ts/core';
 
 /** How a placeholder's value is checked and written. */
 export type PlaceholderKind = 'integer' | 'path' | 'word' | 'argv';
@@ -227,20 +236,9 @@ export type PlaceholderValue = string | number | readonly string[] | { symbolic:
 
 export type PlaceholderValues = Record<string, PlaceholderValue>;
 
-/** Letters, digits and `_./:@+=,-`: one sh word that needs no quoting, anywhere. */
-const SAFE_WORD = /^[A-Za-z0-9_./:@+=,-]*$/;
-
 /** Single-quotes a string for POSIX sh. */
 export function shQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Why a path cannot go into a script (or be given to sbatch), or undefined. */
-export function unsafePathProblem(path: string): string | undefined {
-  if (!isAbsolute(path)) return 'is not an absolute path';
-  if (!SAFE_WORD.test(path)) return 'has characters other than letters, digits and _./:@+=,-';
-  if (path.split('/').some((seg) => seg === '..' || seg === '.')) return "has '.' or '..' components";
-  return undefined;
 }
 
 /** Checks and writes one value. */
@@ -250,20 +248,12 @@ export function formatValue(name: string, kind: PlaceholderKind, value: Placehol
     new RenderError(name, `placeholder {${name}}: the value ${JSON.stringify(value)} ${why}`);
   switch (kind) {
     case 'integer':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-        throw bad('is not a non-negative integer');
-      return String(value);
-    case 'path': {
-      if (typeof value !== 'string') throw bad('is not a path');
-      const problem = unsafePathProblem(value);
+    case 'path':
+    case 'word': {
+      const problem = placeholderValueProblem(kind, value, 'a shell script');
       if (problem) throw bad(problem);
-      return value;
-    }
-    case 'word':
-      if (typeof value !== 'string' && typeof value !== 'number') throw bad('is not a string');
-      if (!SAFE_WORD.test(String(value)))
-        throw bad('has characters other than letters, digits and _./:@+=,- (not safe in a shell script)');
       return String(value);
+    }
     case 'argv':
       if (!Array.isArray(value) || value.length === 0) throw bad('is not a list of words');
       return (value as string[]).map(shQuote).join(' ');
@@ -272,29 +262,12 @@ export function formatValue(name: string, kind: PlaceholderKind, value: Placehol
 
 /** Fills in a parsed template; throws a RenderError naming the first value that cannot be used. */
 export function renderTemplate(parsed: ParsedTemplate, values: PlaceholderValues): string {
-  let out = '';
-  for (const seg of parsed.segments) {
-    if ('text' in seg) {
-      out += seg.text;
-      continue;
-    }
-    const spec = PLACEHOLDERS[seg.name];
-    if (spec === undefined) {
-      throw new RenderError(
-        seg.name,
-        `unknown placeholder {${seg.name}}${didYouMean(seg.name, Object.keys(PLACEHOLDERS))}`,
-      );
-    }
-    const value = values[seg.name];
-    if (value === undefined) {
-      throw new RenderError(
-        seg.name,
-        `placeholder {${seg.name}} has no value${spec.needs ? ` (set the option ${spec.needs})` : ''}`,
-      );
-    }
-    out += formatValue(seg.name, spec.kind, value);
-  }
-  return out;
+  return renderPlaceholders(parsed.segments, {
+    placeholders: PLACEHOLDERS,
+    values,
+    format: (seg, spec, value) => formatValue(seg.name, spec.kind, value),
+    fail: (name, message) => new RenderError(name, message),
+  });
 }
 
 /**
@@ -379,21 +352,12 @@ export function arraySetupBlock(harvesterId: string, tasks: readonly TaskIdentit
 
 // ---- the placeholder map of a worker -------------------------------------------------------------------
 
-/** Harvester's nCoreFactor for a worker: a number, or per jobType and resourceType (default 1). */
-export function coreFactorOf(factor: SlurmSubmitterOptions['nCoreFactor'], worker: WorkSpec): number {
-  if (typeof factor === 'number') return factor;
-  return factor[worker.jobType ?? '']?.[worker.resourceType ?? ''] ?? 1;
-}
-
 /** `{gtag}`: the URL of the worker's stdout under logBaseURL when it lies under logDir, else "unknown". */
 export function gtagOf(
   options: Pick<SlurmSubmitterOptions, 'logDir' | 'logBaseURL'>,
   stdoutPath: string,
 ): string {
-  if (!options.logBaseURL || !options.logDir) return 'unknown';
-  const rel = relative(options.logDir, stdoutPath);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return 'unknown';
-  return `${options.logBaseURL.replace(/\/+$/, '')}/${rel}`;
+  return logUrlOf(options, stdoutPath) ?? 'unknown';
 }
 
 export interface WorkerPlaceholderContext {
@@ -403,21 +367,13 @@ export interface WorkerPlaceholderContext {
   now?: Date;
 }
 
-function ceilDiv(a: number, b: number): number {
-  return Math.ceil(a / b);
-}
-
 /** The placeholder values of one worker (Harvester's make_placeholder_map, checked on render). */
 export function workerPlaceholders(
   worker: WorkSpec,
   options: SlurmSubmitterOptions,
   c: WorkerPlaceholderContext,
 ): { values: PlaceholderValues; task: TaskIdentity } {
-  const nCore = worker.nCore && worker.nCore > 0 ? worker.nCore : (options.nCorePerNode ?? 1);
-  const nCorePerNode = options.nCorePerNode ?? nCore;
-  const factor = coreFactorOf(options.nCoreFactor, worker);
-  const ram = worker.minRamCount && worker.minRamCount > 0 ? Math.max(worker.minRamCount, nCore) : nCore;
-  const walltime = worker.maxWalltime && worker.maxWalltime > 0 ? worker.maxWalltime : 0;
+  const resources = workerResourceValues(worker, options);
   const now = c.now ?? new Date();
   const accessPoint = worker.accessPoint ?? '';
   const stdoutPath = join(accessPoint, SLURM_FILE_NAMES.stdout);
@@ -427,23 +383,11 @@ export function workerPlaceholders(
     workerID: worker.workerID,
     accessPoint,
     batchName: worker.batchName,
-    nCore: nCore * factor,
+    nCore: resources.nCoreTotal,
     gtag: gtagOf(options, stdoutPath),
   };
   const values: PlaceholderValues = {
-    nCorePerNode,
-    nCoreTotal: nCore * factor,
-    nCoreFactor: factor,
-    nNode: options.nNode ?? ceilDiv(nCore, nCorePerNode),
-    requestRam: ram * factor,
-    requestRamBytes: ram * 2 ** 20 * factor,
-    requestRamPerCore: ceilDiv(ram, nCore),
-    requestRamBytesPerCore: ceilDiv(ram * 2 ** 20, nCore),
-    requestDisk: worker.maxDiskCount && worker.maxDiskCount > 0 ? worker.maxDiskCount * 1024 : 1,
-    requestWalltime: walltime,
-    requestWalltimeMinute: ceilDiv(walltime, 60),
-    requestCputime: walltime * nCore,
-    requestCputimeMinute: ceilDiv(walltime * nCore, 60),
+    ...resources,
     accessPoint,
     workerID: worker.workerID,
     batchName: worker.batchName,
@@ -461,9 +405,7 @@ export function workerPlaceholders(
   };
   if (options.logDir) {
     values.logDir = options.logDir;
-    const p = (n: number) => String(n).padStart(2, '0');
-    const hour = `${p(now.getUTCFullYear() % 100)}-${p(now.getUTCMonth() + 1)}-${p(now.getUTCDate())}_${p(now.getUTCHours())}`;
-    values.logSubDir = normalize(join(options.logDir, hour));
+    values.logSubDir = normalize(join(options.logDir, logSubdirOf(now)));
   }
   if (options.tokenDir) values.tokenDir = options.tokenDir;
   if (options.tokenName !== undefined) values.tokenName = options.tokenName;

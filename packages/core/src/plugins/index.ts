@@ -7,4 +7,7 @@ export * from './logger.js';
 export * from './options-schema.js';
 export * from './outcome.js';
 export * from './plugin-kind.js';
+export * from './template-render.js';
+export * from './template-values.js';
+export * from './worker-placeholders.js';
 export * from './worker-sizing.js';

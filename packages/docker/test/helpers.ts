@@ -1,20 +1,15 @@
 // Shared by the tests: plugin instances, an EngineClient that counts the requests made through it
 // (around the real one, for the tests against dockerd), an in-memory Engine for the decisions the
 // real one cannot be made to show, and access points the way the engine's SharedFileMessenger
-// writes them for harvester-worker.sh.
+// writes them for harvester-worker.sh. The generic parts are in @harvester-ts/test-support.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   instantiatePlugin,
-  type Monitor,
   type PluginContext,
-  type Submitter,
-  type Sweeper,
-  type WorkerCheckResult,
+  type PluginInstanceMap,
   type WorkSpec,
 } from '@harvester-ts/core';
+import { checkPoller, makeTempRoot, pluginMaker, testWorkers } from '@harvester-ts/test-support';
 import { makeWorkSpec, testPluginContext } from '@harvester-ts/testkit';
 import {
   DockerMonitor,
@@ -24,6 +19,8 @@ import {
   type EngineClient,
   type RequestOptions,
 } from '../src/index.js';
+
+export { isFinal, sleep, statusOf } from '@harvester-ts/test-support';
 
 export type EngineOp = Exclude<keyof EngineClient, 'endpoint'>;
 
@@ -305,17 +302,15 @@ export class FakeEngine implements EngineClient {
 // ---- workers and plugins -------------------------------------------------------------------------
 
 export async function makeRoot(prefix = 'harvester-docker-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return makeTempRoot(prefix);
 }
 
 /** A harvester id of this test run alone. */
 export const HID = `docker-test-${process.pid}`;
 
-let nextWorkerID = 1;
-
-function shq(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
+const workers = testWorkers((workerID, accessPoint) =>
+  makeWorkSpec({ workerID, harvesterID: HID, accessPoint, status: 'submitted', submitTime: new Date() }),
+);
 
 /** A worker whose access point runs `/bin/sh -c <script>` as its one job (SharedFileMessenger's files). */
 export async function workerWithPayload(
@@ -323,91 +318,25 @@ export async function workerWithPayload(
   script: string,
   extra: { nCore?: number; minRamCount?: number } = {},
 ): Promise<WorkSpec> {
-  const worker = await bareWorker(root, { status: 'pending' });
-  const ap = worker.accessPoint as string;
-  await writeFile(join(ap, 'harvester-jobs.list'), '.\n');
-  const env = [
-    `HARVESTER_PANDA_ID=${shq(String(1000 + worker.workerID))}`,
-    `HARVESTER_TASK_ID=${shq('1')}`,
-    `HARVESTER_TRANSFORMATION=${shq('/bin/sh')}`,
-    `HARVESTER_JOB_PARS=${shq(`-c ${script}`)}`,
-    `HARVESTER_JOB_ARGC=${shq('2')}`,
-    `HARVESTER_JOB_ARG_1=${shq('-c')}`,
-    `HARVESTER_JOB_ARG_2=${shq(script)}`,
-  ];
-  await writeFile(join(ap, 'harvester-job.env'), `${env.join('\n')}\n`);
-  worker.nCore = extra.nCore ?? 1;
+  const worker = await workers.withShellPayload(root, script, { status: 'pending', nCore: extra.nCore ?? 1 });
   if (extra.minRamCount !== undefined) worker.minRamCount = extra.minRamCount;
   return worker;
 }
 
 /** A bare worker with an access point. */
 export async function bareWorker(root: string, extra: Partial<WorkSpec> = {}): Promise<WorkSpec> {
-  const workerID = nextWorkerID++;
-  const accessPoint = join(root, `w${workerID}`);
-  await mkdir(accessPoint, { recursive: true });
-  const worker = makeWorkSpec({
-    workerID,
-    harvesterID: HID,
-    accessPoint,
-    status: 'submitted',
-    submitTime: new Date(),
-  });
-  Object.assign(worker, extra);
-  return worker;
+  return workers.bare(root, extra);
 }
 
 export function ctxFor(overrides: { queueName?: string; harvesterId?: string } = {}): PluginContext {
   return testPluginContext({ harvesterId: HID, ...overrides });
 }
 
-const where = (ctx: PluginContext, section: string, exportName: string) => ({
-  queue: ctx.queueName,
-  section,
-  module: '@harvester-ts/docker',
-  exportName,
-});
+const make = pluginMaker<PluginInstanceMap, PluginContext>('@harvester-ts/docker', instantiatePlugin, ctxFor);
 
-export async function makeSubmitter(options: Record<string, unknown>, ctx = ctxFor()): Promise<Submitter> {
-  return instantiatePlugin(
-    DockerSubmitter,
-    'submitter',
-    options,
-    ctx,
-    where(ctx, 'submitter', 'DockerSubmitter'),
-  );
-}
+export const makeSubmitter = make(DockerSubmitter, 'submitter', 'DockerSubmitter');
+export const makeMonitor = make(DockerMonitor, 'monitor', 'DockerMonitor');
+export const makeSweeper = make(DockerSweeper, 'sweeper', 'DockerSweeper');
 
-export async function makeMonitor(options: Record<string, unknown>, ctx = ctxFor()): Promise<Monitor> {
-  return instantiatePlugin(DockerMonitor, 'monitor', options, ctx, where(ctx, 'monitor', 'DockerMonitor'));
-}
-
-export async function makeSweeper(options: Record<string, unknown>, ctx = ctxFor()): Promise<Sweeper> {
-  return instantiatePlugin(DockerSweeper, 'sweeper', options, ctx, where(ctx, 'sweeper', 'DockerSweeper'));
-}
-
-export const isFinal = (r: WorkerCheckResult | undefined): boolean =>
-  r?.kind === 'status' && (r.status === 'finished' || r.status === 'failed' || r.status === 'cancelled');
-
-export const statusOf = (r: WorkerCheckResult | undefined) => (r?.kind === 'status' ? r.status : r?.kind);
-
-export async function sleep(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls checkWorkers for all workers until `done` holds for every result (or the time is up). */
-export async function pollUntil(
-  monitor: Monitor,
-  workers: WorkSpec[],
-  done: (r: WorkerCheckResult | undefined) => boolean,
-  timeoutMs: number,
-  onCycle?: (results: WorkerCheckResult[]) => void,
-): Promise<WorkerCheckResult[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const results = await monitor.checkWorkers(workers);
-    onCycle?.(results);
-    if (results.every(done) || Date.now() > deadline) return results;
-    await sleep(500);
-  }
-}
+/** Polls checkWorkers for all workers (every 500 ms) until `done` holds for every result (or the time is up). */
+export const pollUntil = checkPoller(500);

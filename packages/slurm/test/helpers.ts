@@ -1,18 +1,22 @@
 // Shared by the tests: plugin instances, command runners that record (and, for the logic tests,
 // script) what the plugins run, and access points the way the engine's SharedFileMessenger writes
-// them for harvester-worker.sh.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+// them for harvester-worker.sh. The generic parts are in @harvester-ts/test-support.
 import {
   instantiatePlugin,
-  type Monitor,
   type PluginContext,
-  type Submitter,
-  type Sweeper,
-  type WorkerCheckResult,
+  type PluginInstanceMap,
   type WorkSpec,
 } from '@harvester-ts/core';
+import {
+  type CommandScript,
+  checkPoller,
+  makeTempRoot,
+  pluginMaker,
+  type RecordingRunner,
+  recordingRunner as recordingRunnerOf,
+  scriptedRunner as scriptedRunnerOf,
+  testWorkers,
+} from '@harvester-ts/test-support';
 import { makeWorkSpec, testPluginContext } from '@harvester-ts/testkit';
 import {
   type CommandResult,
@@ -24,57 +28,32 @@ import {
   SlurmSweeper,
 } from '../src/index.js';
 
-export interface RecordedCall {
-  command: string;
-  args: readonly string[];
-}
+export { isFinal, type RecordedCall, sleep } from '@harvester-ts/test-support';
 
 /** A runner that records every call and then runs the real command. */
-export function recordingRunner(): {
-  calls: RecordedCall[];
-  runner: CommandRunner;
-  count(command: string): number;
-} {
-  const calls: RecordedCall[] = [];
-  const runner: CommandRunner = (file, args, options) => {
-    calls.push({ command: basename(file), args });
-    return execFileRunner(file, args, options);
-  };
-  return { calls, runner, count: (command) => calls.filter((c) => c.command === command).length };
+export function recordingRunner(): RecordingRunner<CommandRunner> {
+  return recordingRunnerOf(execFileRunner);
 }
 
-export type Script = (args: readonly string[]) => Partial<CommandResult> | Promise<Partial<CommandResult>>;
+export type Script = CommandScript<CommandResult>;
 
 /** A runner answering from scripts per command (for decisions Slurm cannot be made to show here). */
-export function scriptedRunner(scripts: Partial<Record<SlurmCommand, Script>>): {
-  calls: RecordedCall[];
-  runner: CommandRunner;
-  count(command: string): number;
-} {
-  const calls: RecordedCall[] = [];
-  const runner: CommandRunner = async (file, args) => {
-    const command = basename(file) as SlurmCommand;
-    calls.push({ command, args });
-    const script = scripts[command];
-    if (!script) throw new Error(`unexpected ${command} ${args.join(' ')}`);
-    const r = await script(args);
-    return { code: 0, signal: null, stdout: '', stderr: '', timedOut: false, ...r };
-  };
-  return { calls, runner, count: (command) => calls.filter((c) => c.command === command).length };
+export function scriptedRunner(
+  scripts: Partial<Record<SlurmCommand, Script>>,
+): RecordingRunner<CommandRunner> {
+  return scriptedRunnerOf(scripts);
 }
 
 export async function makeRoot(prefix = 'harvester-slurm-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return makeTempRoot(prefix);
 }
 
 /** A harvester id of this test run alone. */
 export const HID = `slurm-test-${process.pid}`;
 
-let nextWorkerID = 1;
-
-function shq(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
+const workers = testWorkers((workerID, accessPoint) =>
+  makeWorkSpec({ workerID, harvesterID: HID, accessPoint, status: 'submitted', submitTime: new Date() }),
+);
 
 /** A worker whose access point runs `/bin/sh -c <script>` as its one job (SharedFileMessenger's files). */
 export async function workerWithPayload(
@@ -82,97 +61,25 @@ export async function workerWithPayload(
   script: string,
   extra: { nCore?: number; maxWalltime?: number } = {},
 ): Promise<WorkSpec> {
-  const workerID = nextWorkerID++;
-  const accessPoint = join(root, `w${workerID}`);
-  await mkdir(accessPoint, { recursive: true });
-  await writeFile(join(accessPoint, 'harvester-jobs.list'), '.\n');
-  const env = [
-    `HARVESTER_PANDA_ID=${shq(String(1000 + workerID))}`,
-    `HARVESTER_TASK_ID=${shq('1')}`,
-    `HARVESTER_TRANSFORMATION=${shq('/bin/sh')}`,
-    `HARVESTER_JOB_PARS=${shq(`-c ${script}`)}`,
-    `HARVESTER_JOB_ARGC=${shq('2')}`,
-    `HARVESTER_JOB_ARG_1=${shq('-c')}`,
-    `HARVESTER_JOB_ARG_2=${shq(script)}`,
-  ];
-  await writeFile(join(accessPoint, 'harvester-job.env'), `${env.join('\n')}\n`);
-  const worker = makeWorkSpec({
-    workerID,
-    harvesterID: HID,
-    accessPoint,
-    status: 'pending',
-    nCore: extra.nCore ?? 1,
-    submitTime: new Date(),
-  });
+  const worker = await workers.withShellPayload(root, script, { status: 'pending', nCore: extra.nCore ?? 1 });
   if (extra.maxWalltime !== undefined) worker.maxWalltime = extra.maxWalltime;
   return worker;
 }
 
 /** A bare worker with an access point (for the scripted tests). */
 export async function bareWorker(root: string, extra: Partial<WorkSpec> = {}): Promise<WorkSpec> {
-  const workerID = nextWorkerID++;
-  const accessPoint = join(root, `w${workerID}`);
-  await mkdir(accessPoint, { recursive: true });
-  const worker = makeWorkSpec({
-    workerID,
-    harvesterID: HID,
-    accessPoint,
-    status: 'submitted',
-    submitTime: new Date(),
-  });
-  Object.assign(worker, extra);
-  return worker;
+  return workers.bare(root, extra);
 }
 
 export function ctxFor(overrides: { queueName?: string } = {}): PluginContext {
   return testPluginContext({ harvesterId: HID, ...overrides });
 }
 
-const where = (ctx: PluginContext, section: string, exportName: string) => ({
-  queue: ctx.queueName,
-  section,
-  module: '@harvester-ts/slurm',
-  exportName,
-});
+const make = pluginMaker<PluginInstanceMap, PluginContext>('@harvester-ts/slurm', instantiatePlugin, ctxFor);
 
-export async function makeSubmitter(options: Record<string, unknown>, ctx = ctxFor()): Promise<Submitter> {
-  return instantiatePlugin(
-    SlurmSubmitter,
-    'submitter',
-    options,
-    ctx,
-    where(ctx, 'submitter', 'SlurmSubmitter'),
-  );
-}
+export const makeSubmitter = make(SlurmSubmitter, 'submitter', 'SlurmSubmitter');
+export const makeMonitor = make(SlurmMonitor, 'monitor', 'SlurmMonitor');
+export const makeSweeper = make(SlurmSweeper, 'sweeper', 'SlurmSweeper');
 
-export async function makeMonitor(options: Record<string, unknown>, ctx = ctxFor()): Promise<Monitor> {
-  return instantiatePlugin(SlurmMonitor, 'monitor', options, ctx, where(ctx, 'monitor', 'SlurmMonitor'));
-}
-
-export async function makeSweeper(options: Record<string, unknown>, ctx = ctxFor()): Promise<Sweeper> {
-  return instantiatePlugin(SlurmSweeper, 'sweeper', options, ctx, where(ctx, 'sweeper', 'SlurmSweeper'));
-}
-
-export const isFinal = (r: WorkerCheckResult | undefined): boolean =>
-  r?.kind === 'status' && (r.status === 'finished' || r.status === 'failed' || r.status === 'cancelled');
-
-export async function sleep(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls checkWorkers for all workers until `done` holds for every result (or the time is up). */
-export async function pollUntil(
-  monitor: Monitor,
-  workers: WorkSpec[],
-  done: (r: WorkerCheckResult | undefined) => boolean,
-  timeoutMs: number,
-  onCycle?: (results: WorkerCheckResult[]) => void,
-): Promise<WorkerCheckResult[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const results = await monitor.checkWorkers(workers);
-    onCycle?.(results);
-    if (results.every(done) || Date.now() > deadline) return results;
-    await sleep(1000);
-  }
-}
+/** Polls checkWorkers for all workers (every second) until `done` holds for every result (or the time is up). */
+export const pollUntil = checkPoller(1000);

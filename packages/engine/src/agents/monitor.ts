@@ -10,13 +10,13 @@ import {
   isFinalWorkerStatus,
   type JobSpec,
   jobStatusFromWorker,
+  mapLimit,
   type OutputFileReport,
   SequenceName,
   type WorkerCheckResult,
   type WorkerStatus,
   type WorkSpec,
 } from '@harvester-ts/core';
-import { mapConcurrent } from '../concurrency.js';
 import { claimRows, releaseRows } from '../db/claims.js';
 import { leaseOwner } from '../identity.js';
 import { type CallSite, callPlugin } from '../plugins/plugin-call.js';
@@ -103,7 +103,7 @@ export class Monitor implements Agent {
       // Workers are independent, except OneToMany ones that share a job: those go one by one so
       // each sees the statuses decided before it.
       if (first.mapType === 'OneToMany') for (const [i, w] of list.entries()) await one(w, i);
-      else await mapConcurrent(list, CONCURRENCY, one);
+      else await mapLimit(list, CONCURRENCY, one);
       if (read.length > 0) acknowledge.push({ plugins, workers: read });
     }
     const fileIDs = await ctx.ids.next(SequenceName.fileID, newFiles.length);

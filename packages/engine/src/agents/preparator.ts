@@ -1,8 +1,7 @@
 // Preparator: stage-in. Checks jobs whose stage-in is under way (subStatus preparing), then
 // triggers it for newly fetched jobs. Each job's outcome is written with its files in one
 // transaction per cycle; a plugin that throws or hangs only delays the jobs it was given.
-import type { JobSpec, Outcome } from '@harvester-ts/core';
-import { mapConcurrent } from '../concurrency.js';
+import { type JobSpec, mapLimit, type Outcome } from '@harvester-ts/core';
 import { releaseRows } from '../db/claims.js';
 import { ChangeSet } from '../repositories/change-set.js';
 import { type Agent, type AgentContext, type CycleResult, commitChanges, DUE_NOW } from './agent-context.js';
@@ -39,7 +38,7 @@ export class Preparator implements Agent {
     );
     if (ids.length === 0) return 0;
     const changes = new ChangeSet();
-    await mapConcurrent(jobs, CONCURRENCY, async (job) => {
+    await mapLimit(jobs, CONCURRENCY, async (job) => {
       const outcome = subStatus === 'fetched' ? await this.trigger(job) : await this.check(job);
       this.apply(job, subStatus, outcome, changes);
     });

@@ -5,10 +5,10 @@ import {
   buildPandaOutputFileReport,
   FileSpec,
   type JobSpec,
+  mapLimit,
   type Outcome,
   SequenceName,
 } from '@harvester-ts/core';
-import { mapConcurrent } from '../concurrency.js';
 import { releaseRows } from '../db/claims.js';
 import { callPlugin, outcomeOf } from '../plugins/plugin-call.js';
 import { ChangeSet } from '../repositories/change-set.js';
@@ -42,7 +42,7 @@ export class Stager implements Agent {
     if (ids.length === 0) return 0;
     const changes = new ChangeSet();
     const newFiles: FileSpec[] = [];
-    await mapConcurrent(jobs, CONCURRENCY, async (job) => {
+    await mapLimit(jobs, CONCURRENCY, async (job) => {
       const sub = new ChangeSet();
       try {
         if (subStatus === 'to_transfer') await this.trigger(job, sub, newFiles);
